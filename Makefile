@@ -1,0 +1,45 @@
+# rednote_dagster — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export REDNOTE_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+SCALE ?= small
+SEED ?= 0
+# pip's noise about the local index mirrors helps nobody
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: run test ui bench install manifest lock clean-data
+
+$(BIN)/activate: pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	set -o pipefail; $(PIP) -e ".[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+# dagster-dbt needs target/manifest.json at import time (dagster_anchors.md G4).
+manifest: install
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+run: manifest
+	$(BIN)/python -m rednote_dagster run --scale $(SCALE) --seed $(SEED)
+
+test: manifest
+	$(BIN)/python -m pytest
+
+ui: manifest
+	$(BIN)/dagster dev -w workspace.yaml
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+lock: install
+	( echo "# Pinned versions of every installed package (pip install -c constraints.txt). Regenerate with 'make lock'."; \
+	  $(BIN)/pip freeze | grep -v -iE "^-e|rednote" ) > constraints.txt
+
+clean-data:
+	rm -rf $(REDNOTE_DATA_DIR)/warehouse.duckdb* $(REDNOTE_DATA_DIR)/reports

@@ -1,0 +1,1 @@
+"""Dagster-free science and parsing code. Nothing in here imports dagster."""

@@ -1,0 +1,59 @@
+"""Idempotent, transactional partition writes into the DuckDB warehouse.
+
+A partition is replaced as a whole inside one transaction: delete its rows, insert the new
+ones. A reader sees either the old partition or the new one, never half of each, and
+re-materialising a partition gives the same table content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class PartitionWrite:
+    table: str  # schema.table
+    data: pa.Table
+    where: dict[str, object]  # column = value pairs that identify the partition's rows
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, view: str) -> None:
+    schema = table.split(".")[0]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    # The first write fixes the schema from the data's own (SQL-typed) schema, so the DDL lives
+    # in one place: the query that produced the data.
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {view} LIMIT 0")
+
+
+def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWrite]) -> None:
+    """Replace several tables' partitions in a single transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for i, write in enumerate(writes):
+            view = f"_incoming_{i}"
+            con.register(view, write.data)
+            _ensure_table(con, write.table, view)
+            predicate = " AND ".join(f"{col} = ?" for col in write.where)
+            con.execute(f"DELETE FROM {write.table} WHERE {predicate}", list(write.where.values()))
+            con.execute(f"INSERT INTO {write.table} BY NAME SELECT * FROM {view}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for i in range(len(writes)):
+            try:
+                con.unregister(f"_incoming_{i}")
+            except Exception:  # noqa: BLE001 - a failed register leaves nothing to unregister
+                pass
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()[0])

@@ -1,0 +1,167 @@
+"""Ingest one entity (notes, comments or creators) of one collection-month folder.
+
+Pure and Dagster-free: files in, Arrow tables out. The Dagster asset only writes the result
+to the warehouse. Conservation holds by construction and is re-checked in the warehouse:
+for every file, ``records_read = accepted + rejected + duplicates``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from rednote_dagster.lib.pseudonym import Pseudonymizer
+from rednote_dagster.lib.xhs.discovery import SourceFile, discover
+from rednote_dagster.lib.xhs.normalize import normalize
+from rednote_dagster.lib.xhs.readers import read_file
+
+# Reject payloads are for a human to inspect; the full record stays in the inbox file.
+MAX_PAYLOAD_CHARS = 20_000
+
+# Warehouse column order per entity (CONTRACT.md columns first, then our additions).
+OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "note": (
+        "note_id", "collection_month", "author_key", "title", "description", "note_type",
+        "published_at", "last_updated_at", "crawled_at", "liked_count", "collected_count",
+        "comment_count", "share_count", "counts_approximate", "ip_location", "tags", "image_count",
+        "has_video", "source_keywords", "source_file",
+    ),
+    "comment": (
+        "comment_id", "note_id", "parent_comment_id", "collection_month", "author_key", "content",
+        "created_at", "crawled_at", "like_count", "sub_comment_count", "counts_approximate",
+        "ip_location", "picture_count", "source_file",
+    ),
+    "creator": (
+        "author_key", "collection_month", "followers", "following", "likes_and_collects",
+        "counts_approximate", "gender", "ip_location", "tags_json", "crawled_at", "source_file",
+    ),
+}
+
+
+@dataclass
+class EntityIngest:
+    entity: str
+    collection_month: dt.date
+    rows: pa.Table
+    rejects: pa.Table
+    log: pa.Table
+    skipped_files: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    seconds: float = 0.0
+
+    @property
+    def records_read(self) -> int:
+        return int(sum(self.log.column("records_read").to_pylist()))
+
+
+def _records_table(files: list[SourceFile]) -> tuple[pa.Table, list[tuple[str, int, str, str]], dict[str, int], int]:
+    """Read every file; return the record texts, reader-level rejects, per-file read counts, bytes."""
+    source, order, index, line = [], [], [], []
+    reader_rejects: list[tuple[str, int, str, str]] = []
+    read_counts: dict[str, int] = {}
+    total_bytes = 0
+    for file_order, src in enumerate(files):
+        result = read_file(src.path, src.fmt)
+        total_bytes += result.bytes_read
+        read_counts[src.relative_path] = result.records_read
+        for record_index, text in result.records:
+            source.append(src.relative_path)
+            order.append(file_order)
+            index.append(record_index)
+            line.append(text)
+        for record_index, reason, payload in result.rejects:
+            reader_rejects.append((src.relative_path, record_index, reason, payload))
+    table = pa.table(
+        {
+            "source_file": pa.array(source, pa.string()),
+            "file_order": pa.array(order, pa.int32()),
+            "record_index": pa.array(index, pa.int64()),
+            "line": pa.array(line, pa.string()),
+        }
+    )
+    return table, reader_rejects, read_counts, total_bytes
+
+
+def ingest_entity(
+    month_dir: Path,
+    collection_month: dt.date,
+    entity: str,
+    pseudonymizer: Pseudonymizer,
+) -> EntityIngest:
+    started = time.perf_counter()
+    all_files, skipped = discover(Path(month_dir))
+    files = [f for f in all_files if f.entity == entity]
+    records, reader_rejects, read_counts, total_bytes = _records_table(files)
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("records_in", records)
+        con.execute("CREATE TEMP TABLE records AS SELECT * FROM records_in")
+        con.unregister("records_in")
+        normalize(con, entity)
+
+        identities = [r[0] for r in con.execute(
+            "SELECT DISTINCT identity_hash FROM accepted WHERE identity_hash IS NOT NULL ORDER BY 1"
+        ).fetchall()]
+        con.register("author_map_in", pa.table({
+            "identity_hash": pa.array(identities, pa.string()),
+            "author_key": pa.array(pseudonymizer.author_keys(identities), pa.string()),
+        }))
+        con.register("reader_rejects_in", pa.table({
+            "source_file": pa.array([r[0] for r in reader_rejects], pa.string()),
+            "record_index": pa.array([r[1] for r in reader_rejects], pa.int64()),
+            "reason": pa.array([r[2] for r in reader_rejects], pa.string()),
+            "payload": pa.array([r[3] for r in reader_rejects], pa.string()),
+        }))
+        month = collection_month.isoformat()
+        columns = ", ".join(f'"{c}"' for c in OUTPUT_COLUMNS[entity])
+        rows = con.sql(f"""
+            SELECT {columns} FROM (
+                SELECT a.* EXCLUDE (identity_hash), m.author_key, DATE '{month}' AS collection_month
+                FROM accepted a LEFT JOIN author_map_in m USING (identity_hash)
+            ) ORDER BY 1
+        """).to_arrow_table()
+        rejects = con.sql(f"""
+            SELECT DATE '{month}' AS collection_month, source_file, record_index, '{entity}' AS entity,
+                   reason, left(payload, {MAX_PAYLOAD_CHARS}) AS payload, length(payload) AS payload_chars
+            FROM (
+                SELECT source_file, record_index, reason, xhs_redact(payload) AS payload FROM reader_rejects_in
+                UNION ALL
+                SELECT source_file, record_index, reason, payload FROM rejected
+            ) ORDER BY source_file, record_index
+        """).to_arrow_table()
+        con.register("read_counts_in", pa.table({
+            "source_file": pa.array(list(read_counts), pa.string()),
+            "records_read": pa.array(list(read_counts.values()), pa.int64()),
+            "file_order": pa.array(range(len(read_counts)), pa.int32()),
+        }))
+        con.register("rejects_out", rejects)
+        log = con.sql(f"""
+            SELECT DATE '{month}' AS collection_month, r.source_file, '{entity}' AS entity,
+                   r.records_read,
+                   coalesce(c.accepted, 0)::BIGINT AS accepted,
+                   coalesce(j.rejected, 0)::BIGINT AS rejected,
+                   coalesce(c.duplicates, 0)::BIGINT AS duplicates
+            FROM read_counts_in r
+            LEFT JOIN file_counts c USING (source_file)
+            LEFT JOIN (SELECT source_file, count(*) AS rejected FROM rejects_out GROUP BY 1) j USING (source_file)
+            ORDER BY r.file_order
+        """).to_arrow_table()
+    finally:
+        con.close()
+    return EntityIngest(
+        entity=entity,
+        collection_month=collection_month,
+        rows=rows,
+        rejects=rejects,
+        log=log,
+        skipped_files=skipped,
+        bytes_read=total_bytes,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,129 @@
+"""Split a MediaCrawler file into one JSON text per record, recovering what a crash left.
+
+Every container ends up as ``(record_index, json_text)`` pairs so that a single SQL
+normaliser (``normalize.py``) types and validates all of them. Anything that cannot even
+be split into a record (a torn JSONL line, the tail of a truncated JSON array, a CSV row
+with the wrong number of fields) becomes a reader-level reject with a reason; nothing is
+dropped silently, so ``records_read = len(records) + len(rejects)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_WS = re.compile(r"[ \t\r\n]*")
+_DECODER = json.JSONDecoder()
+
+
+@dataclass
+class FileRead:
+    records: list[tuple[int, str]] = field(default_factory=list)
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (record_index, reason, payload)
+    bytes_read: int = 0
+
+    @property
+    def records_read(self) -> int:
+        return len(self.records) + len(self.rejects)
+
+
+def _text(data: bytes) -> str:
+    # utf-8-sig strips a BOM if present; invalid bytes become U+FFFD rather than aborting the file.
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def read_jsonl(data: bytes) -> FileRead:
+    out = FileRead(bytes_read=len(data))
+    index = 0
+    for line in _text(data).split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        # Validity is judged by the SQL normaliser (json_valid), which is far faster than
+        # parsing each line here; this keeps JSONL on the fast path.
+        out.records.append((index, line))
+        index += 1
+    return out
+
+
+def read_json_array(data: bytes) -> FileRead:
+    """One JSON array per file (indented or one-line); recover every complete record of a truncated one."""
+    out = FileRead(bytes_read=len(data))
+    text = _text(data)
+    pos = _WS.match(text, 0).end()
+    if pos == len(text):
+        return out  # an empty file: MediaCrawler's writer resets a file it cannot parse
+    if text[pos] == "{":
+        # A single object instead of an array: treat it as a one-record file.
+        return _read_array_items(text, pos, out, single=True)
+    if text[pos] != "[":
+        out.rejects.append((0, "not a JSON array: file does not start with '['", text[:2000]))
+        return out
+    return _read_array_items(text, pos + 1, out, single=False)
+
+
+def _read_array_items(text: str, pos: int, out: FileRead, *, single: bool) -> FileRead:
+    index = 0
+    while True:
+        pos = _WS.match(text, pos).end()
+        if pos >= len(text):
+            if not single:
+                # Ended without ']' but on a record boundary: nothing is lost, only the bracket.
+                pass
+            return out
+        if not single and text[pos] == "]":
+            tail = text[pos + 1 :].strip()
+            if tail:
+                out.rejects.append((index, "unexpected data after the closing ']'", tail))
+            return out
+        try:
+            _, end = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as err:
+            remainder = text[pos:]
+            out.rejects.append(
+                (index, f"truncated or invalid JSON array: record {index} does not parse ({err.msg})", remainder)
+            )
+            return out
+        out.records.append((index, text[pos:end]))
+        index += 1
+        pos = _WS.match(text, end).end()
+        if single:
+            continue
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+        elif pos < len(text) and text[pos] != "]":
+            out.rejects.append((index, "invalid JSON array: expected ',' or ']' between records", text[pos:]))
+            return out
+
+
+def read_csv(data: bytes) -> FileRead:
+    """MediaCrawler CSV: utf-8-sig, header once, multi-line quoted fields (``newline=''``)."""
+    out = FileRead(bytes_read=len(data))
+    reader = csv.reader(io.StringIO(_text(data), newline=""))
+    header: list[str] | None = None
+    index = 0
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if header is None:
+            header = row
+            continue
+        if len(row) != len(header):
+            out.rejects.append(
+                (index, f"CSV row has {len(row)} fields, header has {len(header)}", json.dumps(row, ensure_ascii=False))
+            )
+        else:
+            out.records.append((index, json.dumps(dict(zip(header, row)), ensure_ascii=False)))
+        index += 1
+    return out
+
+
+READERS = {"jsonl": read_jsonl, "json": read_json_array, "csv": read_csv}
+
+
+def read_file(path: Path, fmt: str) -> FileRead:
+    return READERS[fmt](path.read_bytes())
