@@ -1,0 +1,180 @@
+"""Raw assets materialized on a temporary warehouse: every vintage, conservation, idempotency,
+privacy, and the June re-crawl overlap seen through the dbt current view."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import duckdb
+import pytest
+
+from rednote_dagster.defs.ingest.assets import conservation_violations, raw_comments, raw_creators, raw_notes
+from rednote_dagster.defs.resources import build_resources
+from rednote_dagster.defs.transform.dbt import rednote_dbt_models
+from rednote_dagster.lib.settings import DataPaths
+from tests.xhs_samples import (
+    comment, creator, head_note, hex_id, note, write_csv, write_json, write_jsonl,
+)
+
+RAW = [raw_notes, raw_comments, raw_creators]
+MARCH, JUNE = "2025-03-01", "2025-06-01"
+MARCH_CRAWL, JUNE_CRAWL = 1741500000000, 1751000000000  # 2025-03-09, 2025-06-27
+
+
+def build_march(inbox):
+    month = inbox / "2025-03"
+    # note 1 appears in two keyword files; the later crawl (higher count) must win, keywords merge
+    write_json(month / "xhs/json/search_contents_2025-03-09.json",
+               [note(1, keyword="tt refugee", liked="10", crawl_ms=MARCH_CRAWL), note(2, user=3)])
+    write_json(month / "xhs/search_contents_2025-03-09.json",  # one-line JSON of an older install
+               [note(1, keyword="Tiktok ban", liked="12", crawl_ms=MARCH_CRAWL + 1000)], indent=None)
+    write_jsonl(month / "xhs/jsonl/search_contents_2025-03-10.jsonl",
+                [note(3, liked="1.2万", collected_count="10万+"), note(4, time="abc"), head_note(5, user=1)],
+                torn_tail='{"note_id": "67890abc0000000000000099", "user_id": "6785219f0000000000000007", "nickname": "Tor')
+    write_csv(month / "xhs/1_search_contents_2025-03-11.csv",
+              [note(6, desc="line one\nline two", liked="2.1w"), note(7, note_id="", liked="5")])
+    text = json.dumps([note(8), note(9)], indent=4, ensure_ascii=False)
+    (month / "xhs/json/search_contents_2025-03-12.json").write_text(text[: text.rindex('"source_keyword"')])
+    write_jsonl(month / "xhs/jsonl/search_comments_2025-03-10.jsonl", [
+        comment(1, 1, parent=0, sub="2"),
+        comment(2, 1, parent=hex_id(1, "6790aaaa"), sub=0),
+        comment(3, 1, parent=hex_id(2, "6790aaaa"), like=0, sub=0),  # reply to a reply
+        comment(4, 2, parent="", like="1.5万"),
+        comment(5, 2, parent="0"),
+        comment(6, 2, note_id=""),
+    ])
+    write_json(month / "xhs/creator_creator_2025-03-09.json", [
+        creator(1), creator(3, gender="Male", fans="996",
+                            tag_list=json.dumps(json.dumps({"location": "美国"}, ensure_ascii=False))),
+    ])
+
+
+def build_june(inbox):
+    month = inbox / "2025-06"
+    write_jsonl(month / "xhs/jsonl/creator_contents_2025-06-27.jsonl",
+                [note(1, liked="2.3万", crawl_ms=JUNE_CRAWL, keyword=""), note(10, crawl_ms=JUNE_CRAWL)])
+    write_jsonl(month / "xhs/jsonl/creator_comments_2025-06-27.jsonl",
+                [comment(1, 1, like="99", crawl_ms=JUNE_CRAWL)])
+
+
+@pytest.fixture
+def resources(data_root):
+    return build_resources(DataPaths(data_root))
+
+
+def materialize(assets, resources, partition_key=None):
+    result = dg.materialize(assets, resources=resources, partition_key=partition_key)
+    assert result.success
+    return result
+
+
+def query(data_root, sql):
+    with duckdb.connect(str(data_root / "warehouse.duckdb"), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(sql).fetchall()
+
+
+def table_hash(data_root, table):
+    (digest,) = query(data_root, f"SELECT md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)) FROM {table} t")[0]
+    return digest
+
+
+def test_every_vintage_is_typed_deduplicated_and_conserved(data_root, resources):
+    build_march(data_root / "inbox")
+    result = materialize(RAW, resources, MARCH)
+
+    notes = {r[0][-2:]: r[1:] for r in query(data_root, """
+        SELECT note_id, liked_count, collected_count, source_keywords, author_key, description, counts_approximate
+        FROM raw.notes ORDER BY note_id""")}
+    assert sorted(notes) == ["01", "02", "03", "05", "06", "08"]  # 08 survives the truncation
+    assert notes["01"][0] == 12 and notes["01"][2] == ["Tiktok ban", "tt refugee"]
+    assert notes["03"][:2] == (12000, 100000) and notes["03"][5] is True
+    assert notes["06"][0] == 21000 and notes["06"][4] == "line one\nline two"
+    # the HEAD-era note (creator_hash only) gets the same pseudonym as the id-era notes of user 1
+    assert notes["05"][3] == notes["01"][3] != notes["02"][3]
+
+    reasons = dict(query(data_root, "SELECT source_file, string_agg(reason, ' | ' ORDER BY record_index) FROM raw.rejects GROUP BY 1"))
+    assert "time is not an epoch" in reasons["xhs/jsonl/search_contents_2025-03-10.jsonl"]
+    assert "invalid JSON" in reasons["xhs/jsonl/search_contents_2025-03-10.jsonl"]
+    assert "note_id missing" in reasons["xhs/1_search_contents_2025-03-11.csv"]
+    assert "truncated" in reasons["xhs/json/search_contents_2025-03-12.json"]
+    assert "note_id missing" in reasons["xhs/jsonl/search_comments_2025-03-10.jsonl"]
+
+    log = {r[0]: r[1:] for r in query(data_root, """
+        SELECT source_file, records_read, accepted, rejected, duplicates FROM raw.ingest_log WHERE entity = 'note'""")}
+    assert log["xhs/json/search_contents_2025-03-09.json"] == (2, 1, 0, 1)  # its copy of note 1 lost to a later crawl
+    assert log["xhs/search_contents_2025-03-09.json"] == (1, 1, 0, 0)
+    assert log["xhs/jsonl/search_contents_2025-03-10.jsonl"] == (4, 2, 2, 0)
+    assert log["xhs/json/search_contents_2025-03-12.json"] == (2, 1, 1, 0)
+    assert all(read == a + r + d for read, a, r, d in log.values())
+
+    comments = dict(query(data_root, "SELECT right(comment_id, 2), parent_comment_id FROM raw.comments"))
+    assert comments["01"] is None and comments["04"] is None and comments["05"] is None
+    assert comments["03"] == hex_id(2, "6790aaaa")
+    assert query(data_root, "SELECT like_count FROM raw.comments WHERE comment_id LIKE '%04'") == [(15000,)]
+
+    creators = query(data_root, "SELECT followers, gender, json_extract_string(tags_json, '$.location') FROM raw.creators ORDER BY followers")
+    assert creators == [(996, "male", "美国"), (12000, "female", "美国")]
+
+    checks = [e for e in result.get_asset_check_evaluations()]
+    assert len(checks) == 3 and all(c.passed for c in checks)
+
+
+def test_materializing_twice_gives_identical_tables(data_root, resources):
+    build_march(data_root / "inbox")
+    tables = ["raw.notes", "raw.comments", "raw.creators", "raw.rejects", "raw.ingest_log"]
+    materialize(RAW, resources, MARCH)
+    first = {t: table_hash(data_root, t) for t in tables}
+    materialize(RAW, resources, MARCH)
+    assert {t: table_hash(data_root, t) for t in tables} == first
+
+
+def test_no_raw_user_id_or_nickname_anywhere(data_root, resources):
+    build_march(data_root / "inbox")
+    build_june(data_root / "inbox")
+    materialize(RAW, resources, MARCH)
+    materialize(RAW, resources, JUNE)
+    inbox_text = "".join(p.read_text(encoding="utf-8-sig") for p in (data_root / "inbox").rglob("*.*"))
+    secrets = {hex_id(u) for u in range(1, 10)} | {f"Nickname{u:04d}" for u in range(1, 10)} | {'"Tor'}
+    secrets = {s for s in secrets if s in inbox_text}
+    assert len(secrets) >= 5  # the fixtures really contain identifiers
+    with duckdb.connect(str(data_root / "warehouse.duckdb"), read_only=True) as con:
+        tables = con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall()
+        for (table,) in tables:
+            dump = con.execute(f"SELECT string_agg(t::VARCHAR, '\n') FROM {table} t").fetchone()[0] or ""
+            leaked = [s for s in secrets if s in dump]
+            assert not leaked, f"{table} leaks {leaked}"
+
+
+def test_june_recrawl_overlap_and_current_view(data_root, resources):
+    build_march(data_root / "inbox")
+    build_june(data_root / "inbox")
+    materialize(RAW, resources, MARCH)
+    materialize(RAW, resources, JUNE)
+    both = query(data_root, f"SELECT collection_month::VARCHAR, liked_count FROM raw.notes WHERE note_id = '{hex_id(1, '67890abc')}' ORDER BY 1")
+    assert both == [("2025-03-01", 12), ("2025-06-01", 23000)]
+
+    materialize([rednote_dbt_models], resources)
+    current = query(data_root, f"SELECT liked_count, collection_month::VARCHAR FROM intermediate.int_notes_current WHERE note_id = '{hex_id(1, '67890abc')}'")
+    assert current == [(23000, "2025-06-01")]
+    assert query(data_root, "SELECT count(*) FROM intermediate.int_notes_current") == [(7,)]
+    assert query(data_root, f"SELECT like_count FROM intermediate.int_comments_current WHERE comment_id = '{hex_id(1, '6790aaaa')}'") == [(99,)]
+    summary = query(data_root, "SELECT collection_month::VARCHAR, notes, new_notes FROM marts.collection_summary ORDER BY 1")
+    assert summary == [("2025-03-01", 6, 6), ("2025-06-01", 2, 1)]
+
+
+def test_conservation_check_catches_a_lost_row(data_root, resources):
+    build_march(data_root / "inbox")
+    materialize(RAW, resources, MARCH)
+    with duckdb.connect(str(data_root / "warehouse.duckdb")) as con:
+        assert conservation_violations(con, "note", MARCH).height == 0
+        con.execute("DELETE FROM raw.notes WHERE note_id = (SELECT min(note_id) FROM raw.notes)")
+        bad = conservation_violations(con, "note", MARCH)
+    assert bad.height == 1
+
+
+def test_empty_month_writes_empty_partition(data_root, resources):
+    (data_root / "inbox" / "2025-04").mkdir()
+    materialize(RAW, resources, "2025-04-01")
+    assert query(data_root, "SELECT count(*) FROM raw.notes") == [(0,)]

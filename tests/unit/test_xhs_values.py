@@ -1,0 +1,88 @@
+"""MediaCrawler value conventions (format notes §9), tested through the SQL macros that apply them."""
+
+import duckdb
+import pytest
+
+from rednote_dagster.lib.xhs.normalize import CREATOR_TAG_MACRO, MACROS
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    c.execute("SET TimeZone = 'UTC'")
+    c.execute(MACROS + CREATOR_TAG_MACRO)
+    yield c
+    c.close()
+
+
+def one(con, sql, *params):
+    return con.execute(sql, list(params)).fetchone()
+
+
+@pytest.mark.parametrize(
+    "raw, value, approx",
+    [
+        ("44", 44, False), ("1.2万", 12000, False), ("2.1w", 21000, False), ("2.1W", 21000, False),
+        ("3千", 3000, False), ("1.2k", 1200, False), ("10万+", 100000, True), ("1k+", 1000, True),
+        ("10+", 10, True), ("1.5亿", 150000000, False), (" 2,243 ", 2243, False), ("0", 0, False),
+        ("", None, False), ("None", None, False), ("null", None, False), (None, None, False),
+    ],
+)
+def test_counts(con, raw, value, approx):
+    assert one(con, "SELECT xhs_count(?), xhs_count_approx(?), xhs_count_ok(?)", raw, raw, raw) == (value, approx, True)
+
+
+def test_json_int_zero_default_is_zero_not_missing(con):
+    # MediaCrawler writes int 0 defaults (sub_comment_count, like_count); json_extract_string gives '0'.
+    assert one(con, """SELECT xhs_count(json_extract_string('{"n": 0}', '$.n'))""") == (0,)
+
+
+@pytest.mark.parametrize("raw", ["lots", "1.2.3万", "万", "-5", "1e5"])
+def test_garbage_counts_are_flagged(con, raw):
+    assert one(con, "SELECT xhs_count_ok(?), xhs_count(?)", raw, raw) == (False, None)
+
+
+def test_epochs_ms_and_seconds(con):
+    ms, s = one(con, "SELECT xhs_ts('1718185880000')::VARCHAR, xhs_ts('1718185880')::VARCHAR")
+    assert ms == s == "2024-06-12 09:51:20+00"
+    assert one(con, "SELECT xhs_ts('0'), xhs_epoch_ok('0'), xhs_epoch_ok('abc'), xhs_epoch_ok(NULL)") == (None, False, False, False)
+
+
+def test_ids(con):
+    assert one(con, "SELECT xhs_id_ok('66696f98000000000d00f289'), xhs_id_ok('66696F98000000000D00F289'), "
+                    "xhs_id_ok('abc'), xhs_id_ok(NULL), xhs_id(' 66696F98000000000D00F289 ')") == (
+        True, True, False, False, "66696f98000000000d00f289")
+
+
+def test_identity_hash_equals_mediacrawler_creator_hash(con):
+    import hashlib
+
+    user_id = "6785219f000000000000000001"[:24]
+    creator_hash = hashlib.sha256(user_id.encode()).hexdigest()[:16]
+    assert one(con, "SELECT xhs_identity(?, NULL), xhs_identity(NULL, ?), xhs_identity('', '')",
+               user_id, creator_hash) == (creator_hash, creator_hash, None)
+
+
+def test_lists_plain_and_db_quoted(con):
+    assert one(con, "SELECT xhs_list('a, b,,c'), xhs_list(''), xhs_list(?)", '"\\u5ba2\\u6237,x"') == (
+        ["a", "b", "c"], [], ["客户", "x"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"info": null, "location": "广东深圳"}',
+        '{"info": null, "location": "\\u5e7f\\u4e1c\\u6df1\\u5733"}',  # before 2024-03-17: ensure_ascii
+        '"{\\"info\\": null, \\"location\\": \\"广东深圳\\"}"',  # ORM vintages: json.dumps twice
+    ],
+)
+def test_creator_tags_every_encoding(con, raw):
+    (tags,) = one(con, "SELECT json_extract_string(xhs_creator_tags(?), '$.location')", raw)
+    assert tags == "广东深圳"
+
+
+def test_redaction_removes_identifiers(con):
+    (payload,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_id": "6785219f0000000000000001", "nickname": "Alice", "avatar": "u"}')""")
+    assert "6785219f" not in payload and "Alice" not in payload and '"note_id"' in payload
+    (torn,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_id": "6785219f0000000000000001", "nickname": "Ali')""")
+    assert "6785219f" not in torn and "Ali" not in torn
