@@ -23,11 +23,14 @@ class Pseudonymizer:
     def __init__(self, key: str | bytes):
         if not key:
             raise ValueError("the pseudonym key must not be empty")
-        self._key = key.encode() if isinstance(key, str) else key
+        # keyed once; copying a keyed HMAC is much cheaper than re-keying per author
+        self._keyed = hmac.new(key.encode() if isinstance(key, str) else key, digestmod=hashlib.sha256)
 
     def author_key(self, identity_hash: str) -> str:
         """32 hex characters (128 bits): collisions are negligible for any realistic population."""
-        return hmac.new(self._key, identity_hash.encode(), hashlib.sha256).hexdigest()[:32]
+        mac = self._keyed.copy()
+        mac.update(identity_hash.encode())
+        return mac.hexdigest()[:32]
 
     def author_keys(self, identity_hashes: list[str]) -> list[str]:
         return [self.author_key(h) for h in identity_hashes]

@@ -183,7 +183,7 @@ class Knobs:
 
     # --- crawl schedule ---
     min_crawl_delay_hours: float = 3.0
-    rolling_stop: str = "2025-03-25T21:00"  # New York time of the last rolling session
+    rolling_stop: str = "2025-03-25T18:00"  # New York start of the last rolling search session
     recrawl_days: tuple[str, ...] = ("2025-06-28", "2025-06-29", "2025-06-30")
     recrawl_from: str = "2025-03-01"  # June homepage crawl covers notes published from this NY date
     second_container_prob: float = 0.3

@@ -21,14 +21,13 @@ import duckdb
 
 # --- value macros: the one place where MediaCrawler's value conventions are encoded -----------
 MACROS = r"""
+-- strlen (bytes, O(1)) first: never lower-case a long text just to learn it is not 'None'
 CREATE OR REPLACE MACRO xhs_blank(v) AS
-    v IS NULL OR lower(trim(v)) IN ('', 'none', 'null', 'nan', 'undefined');
+    v IS NULL OR (strlen(v) <= 16 AND lower(trim(v)) IN ('', 'none', 'null', 'nan', 'undefined'));
 CREATE OR REPLACE MACRO xhs_count_text(v) AS
     replace(replace(replace(replace(trim(v), ',', ''), '，', ''), ' ', ''), '＋', '+');
 CREATE OR REPLACE MACRO xhs_count_parts(v) AS
     regexp_extract(xhs_count_text(v), '^([0-9]+(?:\.[0-9]+)?)(万|w|W|千|k|K|亿)?(\+)?$', ['num', 'unit', 'plus']);
-CREATE OR REPLACE MACRO xhs_count_ok(v) AS
-    xhs_blank(v) OR xhs_count_parts(v).num <> '';
 CREATE OR REPLACE MACRO xhs_count(v) AS
     CASE WHEN xhs_blank(v) OR xhs_count_parts(v).num = '' THEN NULL
          ELSE round(CAST(xhs_count_parts(v).num AS DOUBLE) *
@@ -102,27 +101,31 @@ REQUIRED = {
 
 
 def _fields_sql(entity: str) -> str:
+    """Parse each record once; carry only the record key, never the (large) text itself."""
     paths = ", ".join(f"'$.{name}'" for name in FIELDS[entity])
     named = ",\n        ".join(f"f[{i + 1}] AS {name}" for i, name in enumerate(FIELDS[entity]))
     return f"""
-    CREATE OR REPLACE TEMP TABLE parsed AS
-    WITH shaped AS (
-        SELECT source_file, file_order, record_index, line,
-               json_valid(line) AS is_json,
-               CASE WHEN json_valid(line) THEN json_type(line) END AS json_kind
-        FROM records
-    )
-    SELECT source_file, file_order, record_index, line, is_json, json_kind,
-        CASE WHEN json_kind = 'OBJECT' THEN json_extract_string(line, [{paths}]) END AS f
-    FROM shaped;
     CREATE OR REPLACE TEMP TABLE fields AS
-    SELECT source_file, file_order, record_index, line, is_json, json_kind,
+    SELECT file_order, record_index, is_json, json_kind,
         {named}
-    FROM parsed;
+    FROM (
+        SELECT file_order, record_index, is_json, json_kind,
+            CASE WHEN json_kind = 'OBJECT' THEN json_extract_string(line, [{paths}]) END AS f
+        FROM (
+            -- a valid JSON text's kind is its first character: no second parse for json_type
+            SELECT file_order, record_index, line, json_valid(line) AS is_json,
+                   CASE WHEN NOT json_valid(line) THEN NULL
+                        WHEN starts_with(ltrim(line), '{{') THEN 'OBJECT'
+                        WHEN starts_with(ltrim(line), '[') THEN 'ARRAY'
+                        ELSE 'SCALAR' END AS json_kind
+            FROM records
+        )
+    );
     """
 
 
 def _reasons_sql(entity: str) -> str:
+    """Every reason that applies, judged on the typed values (``typed_*``) next to the raw strings."""
     checks = [
         "CASE WHEN NOT is_json THEN 'invalid JSON (torn or truncated record)' END",
         "CASE WHEN is_json AND json_kind <> 'OBJECT' THEN 'record is a JSON ' || lower(json_kind) || ', not an object' END",
@@ -136,11 +139,11 @@ def _reasons_sql(entity: str) -> str:
         else:
             checks.append(
                 f"CASE WHEN json_kind = 'OBJECT' AND xhs_blank({name}) THEN '{name} missing' "
-                f"WHEN json_kind = 'OBJECT' AND NOT xhs_epoch_ok({name}) THEN '{name} is not an epoch: ' || left({name}, 40) END"
+                f"WHEN json_kind = 'OBJECT' AND typed_{name} IS NULL THEN '{name} is not an epoch: ' || left({name}, 40) END"
             )
     for name in COUNT_FIELDS[entity]:
         checks.append(
-            f"CASE WHEN json_kind = 'OBJECT' AND NOT xhs_count_ok({name}) "
+            f"CASE WHEN json_kind = 'OBJECT' AND NOT xhs_blank({name}) AND typed_{name} IS NULL "
             f"THEN '{name} is not a count: ' || left({name}, 40) END"
         )
     if entity == "comment":
@@ -151,6 +154,13 @@ def _reasons_sql(entity: str) -> str:
     return "concat_ws('; ', " + ", ".join(checks) + ")"
 
 
+def _checked_values_sql(entity: str) -> str:
+    """Typed copies of the fields the reasons look at, computed once and reused by the output."""
+    cols = [f"xhs_ts({name}) AS typed_{name}" for name, kind in REQUIRED[entity] if kind == "epoch"]
+    cols += [f"xhs_count({name}) AS typed_{name}" for name in COUNT_FIELDS[entity]]
+    return ", ".join(cols)
+
+
 _SELECT_ACCEPTED = {
     "note": """
         xhs_id(note_id) AS note_id,
@@ -158,14 +168,14 @@ _SELECT_ACCEPTED = {
         coalesce(nullif(title, ''), left(coalesce("desc", ''), 255)) AS title,
         coalesce("desc", '') AS description,
         nullif(trim(type), '') AS note_type,
-        xhs_ts(time) AS published_at,
+        typed_time AS published_at,
         xhs_ts(last_update_time) AS last_updated_at,
-        xhs_ts(last_modify_ts) AS crawled_at,
-        xhs_epoch_ms(last_modify_ts) AS crawled_ms,
-        xhs_count(liked_count) AS liked_count,
-        xhs_count(collected_count) AS collected_count,
-        xhs_count(comment_count) AS comment_count,
-        xhs_count(share_count) AS share_count,
+        typed_last_modify_ts AS crawled_at,
+        epoch_ms(typed_last_modify_ts) AS crawled_ms,
+        typed_liked_count AS liked_count,
+        typed_collected_count AS collected_count,
+        typed_comment_count AS comment_count,
+        typed_share_count AS share_count,
         (xhs_count_approx(liked_count) OR xhs_count_approx(collected_count)
          OR xhs_count_approx(comment_count) OR xhs_count_approx(share_count)) AS counts_approximate,
         nullif(trim(ip_location), '') AS ip_location,
@@ -182,11 +192,11 @@ _SELECT_ACCEPTED = {
         END AS parent_comment_id,
         xhs_identity(user_id, creator_hash) AS identity_hash,
         coalesce(content, '') AS content,
-        xhs_ts(create_time) AS created_at,
-        xhs_ts(last_modify_ts) AS crawled_at,
-        xhs_epoch_ms(last_modify_ts) AS crawled_ms,
-        xhs_count(like_count) AS like_count,
-        xhs_count(sub_comment_count) AS sub_comment_count,
+        typed_create_time AS created_at,
+        typed_last_modify_ts AS crawled_at,
+        epoch_ms(typed_last_modify_ts) AS crawled_ms,
+        typed_like_count AS like_count,
+        typed_sub_comment_count AS sub_comment_count,
         xhs_count_approx(like_count) AS counts_approximate,
         nullif(trim(ip_location), '') AS ip_location,
         len(xhs_list(pictures)) AS picture_count,
@@ -194,17 +204,17 @@ _SELECT_ACCEPTED = {
     """,
     "creator": """
         xhs_identity(user_id, NULL) AS identity_hash,
-        xhs_count(fans) AS followers,
-        xhs_count(follows) AS following,
-        xhs_count(interaction) AS likes_and_collects,
+        typed_fans AS followers,
+        typed_follows AS following,
+        typed_interaction AS likes_and_collects,
         (xhs_count_approx(fans) OR xhs_count_approx(follows) OR xhs_count_approx(interaction)) AS counts_approximate,
         -- MediaCrawler vintages: '女'/'男' (before 2024-12-28 unknown was written as '男'), 'Female'/'Male', null
         CASE WHEN gender IN ('女', 'Female', 'female', 'F') THEN 'female'
              WHEN gender IN ('男', 'Male', 'male', 'M') THEN 'male' END AS gender,
         nullif(trim(ip_location), '') AS ip_location,
         xhs_creator_tags(tag_list) AS tags_json,
-        xhs_ts(last_modify_ts) AS crawled_at,
-        xhs_epoch_ms(last_modify_ts) AS crawled_ms,
+        typed_last_modify_ts AS crawled_at,
+        epoch_ms(typed_last_modify_ts) AS crawled_ms,
         NULL::VARCHAR AS source_keyword
     """,
 }
@@ -223,37 +233,47 @@ def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     """Build temp tables ``accepted``, ``rejected`` and ``file_counts`` from temp table ``records``.
 
     ``accepted`` has one row per entity id (latest ``last_modify_ts`` wins; ties go to the
-    later file, then the later record) with ``source_keywords`` gathered from every copy.
+    later file, then the later record); notes also get ``source_keywords`` from every copy.
     """
     con.execute(MACROS + CREATOR_TAG_MACRO)
     con.execute(_fields_sql(entity))
     key = ID_COLUMN[entity]
+    keywords = (
+        f"""LEFT JOIN (SELECT {key}, list_sort(list_distinct(list(source_keyword))) AS source_keywords
+                       FROM typed GROUP BY 1) USING ({key})"""
+        if entity == "note" else ""
+    )
+    keyword_column = ", source_keywords" if entity == "note" else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged AS
-        SELECT *, {_reasons_sql(entity)} AS reason FROM fields;
+        SELECT *, {_reasons_sql(entity)} AS reason
+        FROM (SELECT *, {_checked_values_sql(entity)} FROM fields);
 
         CREATE OR REPLACE TEMP TABLE rejected AS
-        SELECT source_file, record_index, reason, xhs_redact(line) AS payload
-        FROM judged WHERE reason <> '';
+        SELECT r.source_file, j.record_index, j.reason, xhs_redact(r.line) AS payload
+        FROM judged j JOIN records r USING (file_order, record_index)
+        WHERE j.reason <> '';
 
         CREATE OR REPLACE TEMP TABLE typed AS
-        SELECT source_file, file_order, record_index, {_SELECT_ACCEPTED[entity]}
+        SELECT file_order, record_index, {_SELECT_ACCEPTED[entity]}
         FROM judged WHERE reason = '';
 
         CREATE OR REPLACE TEMP TABLE ranked AS
-        SELECT *,
-            row_number() OVER (PARTITION BY {key}
-                               ORDER BY crawled_ms DESC, file_order DESC, record_index DESC) AS copy_rank,
-            list_sort(list_distinct(list(source_keyword) OVER (PARTITION BY {key}))) AS source_keywords
+        SELECT *, row_number() OVER (PARTITION BY {key}
+                                     ORDER BY crawled_ms DESC, file_order DESC, record_index DESC) AS copy_rank
         FROM typed;
 
         CREATE OR REPLACE TEMP TABLE accepted AS
-        SELECT * EXCLUDE (copy_rank, file_order, record_index, crawled_ms, source_keyword)
-        FROM ranked WHERE copy_rank = 1;
+        SELECT ranked.* EXCLUDE (copy_rank, file_order, record_index, crawled_ms, source_keyword), files.source_file{keyword_column}
+        FROM ranked
+        JOIN (SELECT DISTINCT file_order, source_file FROM records) files USING (file_order)
+        {keywords}
+        WHERE copy_rank = 1;
 
         CREATE OR REPLACE TEMP TABLE file_counts AS
-        SELECT source_file,
+        SELECT files.source_file,
                count(*) FILTER (WHERE copy_rank = 1) AS accepted,
                count(*) FILTER (WHERE copy_rank > 1) AS duplicates
-        FROM ranked GROUP BY source_file;
+        FROM ranked JOIN (SELECT DISTINCT file_order, source_file FROM records) files USING (file_order)
+        GROUP BY 1;
     """)

@@ -22,13 +22,22 @@ _DECODER = json.JSONDecoder()
 
 @dataclass
 class FileRead:
-    records: list[tuple[int, str]] = field(default_factory=list)
+    indices: list[int] = field(default_factory=list)  # record_index of each text, parallel to texts
+    texts: list[str] = field(default_factory=list)
     rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (record_index, reason, payload)
     bytes_read: int = 0
 
     @property
+    def records(self) -> list[tuple[int, str]]:
+        return list(zip(self.indices, self.texts))
+
+    @property
     def records_read(self) -> int:
-        return len(self.records) + len(self.rejects)
+        return len(self.texts) + len(self.rejects)
+
+    def add(self, index: int, text: str) -> None:
+        self.indices.append(index)
+        self.texts.append(text)
 
 
 def _text(data: bytes) -> str:
@@ -37,17 +46,10 @@ def _text(data: bytes) -> str:
 
 
 def read_jsonl(data: bytes) -> FileRead:
-    out = FileRead(bytes_read=len(data))
-    index = 0
-    for line in _text(data).split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        # Validity is judged by the SQL normaliser (json_valid), which is far faster than
-        # parsing each line here; this keeps JSONL on the fast path.
-        out.records.append((index, line))
-        index += 1
-    return out
+    # Validity is judged by the SQL normaliser (json_valid), far faster than parsing each line
+    # here; blank lines are not records.
+    texts = [line for line in _text(data).split("\n") if line and not line.isspace()]
+    return FileRead(indices=list(range(len(texts))), texts=texts, bytes_read=len(data))
 
 
 def read_json_array(data: bytes) -> FileRead:
@@ -88,7 +90,7 @@ def _read_array_items(text: str, pos: int, out: FileRead, *, single: bool) -> Fi
                 (index, f"truncated or invalid JSON array: record {index} does not parse ({err.msg})", remainder)
             )
             return out
-        out.records.append((index, text[pos:end]))
+        out.add(index, text[pos:end])
         index += 1
         pos = _WS.match(text, end).end()
         if single:
@@ -117,7 +119,7 @@ def read_csv(data: bytes) -> FileRead:
                 (index, f"CSV row has {len(row)} fields, header has {len(header)}", json.dumps(row, ensure_ascii=False))
             )
         else:
-            out.records.append((index, json.dumps(dict(zip(header, row)), ensure_ascii=False)))
+            out.add(index, json.dumps(dict(zip(header, row)), ensure_ascii=False))
         index += 1
     return out
 
