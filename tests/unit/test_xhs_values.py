@@ -87,3 +87,10 @@ def test_redaction_removes_identifiers(con):
     assert "6785219f" not in payload and "Alice" not in payload and '"note_id"' in payload
     (torn,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_id": "6785219f0000000000000001", "nickname": "Ali')""")
     assert "6785219f" not in torn and "Ali" not in torn
+
+
+def test_redaction_of_keyless_and_nested_payloads(con):
+    (array,) = one(con, """SELECT xhs_redact('["6785219f0000000000000001", "Alice", 3]')""")
+    assert "6785219f" not in array and "Alice" not in array and "JSON array" in array
+    (nested,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_info": {"user_id": "6785219f0000000000000001", "nickname": "Alice"}}')""")
+    assert "6785219f" not in nested and "Alice" not in nested and '"note_id"' in nested

@@ -61,11 +61,17 @@ CREATE OR REPLACE MACRO xhs_list(v) AS
                   -- DB vintages store the comma-joined string JSON-quoted
                   CASE WHEN starts_with(trim(v), '"') AND json_valid(trim(v)) THEN json_extract_string(trim(v), '$') ELSE v END,
                   ','), lambda x: trim(x)), lambda x: x <> '') END;
--- reject payloads keep the record for inspection but never a person's identifiers
+-- reject payloads keep the record for inspection but never a person's identifiers: keyed
+-- values are removed wherever they sit; a JSON array or scalar has no keys, so nothing in it can
+-- be located and it is described instead of stored (the record is still in the inbox file)
+CREATE OR REPLACE MACRO xhs_redact_keys(text) AS
+    regexp_replace(text, '"(user_id|nickname|avatar|creator_hash|image)"\s*:\s*"[^"]*"?', '"\1": "<redacted>"', 'g');
 CREATE OR REPLACE MACRO xhs_redact(line) AS
-    CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
-         THEN CAST(json_merge_patch(line, '{"user_id": null, "nickname": null, "avatar": null, "creator_hash": null}') AS VARCHAR)
-         ELSE regexp_replace(line, '"(user_id|nickname|avatar|creator_hash)"\s*:\s*"[^"]*"?', '"\1": "<redacted>"', 'g') END;
+    CASE WHEN json_valid(line) AND starts_with(ltrim(line), '{')
+         THEN xhs_redact_keys(CAST(json_merge_patch(line, '{"user_id": null, "nickname": null, "avatar": null, "creator_hash": null}') AS VARCHAR))
+         WHEN json_valid(line)
+         THEN '<a JSON ' || lower(json_type(line)) || ' of ' || strlen(line) || ' bytes: not stored, its identifiers cannot be located>'
+         ELSE xhs_redact_keys(line) END;
 """
 
 # Fields extracted per entity; order defines f[1], f[2], … below.

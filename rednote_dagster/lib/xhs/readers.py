@@ -115,8 +115,12 @@ def read_csv(data: bytes) -> FileRead:
             header = row
             continue
         if len(row) != len(header):
+            # keep the header's keys so the payload can be redacted; surplus values are unnamed
+            payload = dict(zip(header, row))
+            if len(row) > len(header):
+                payload["<surplus values>"] = f"{len(row) - len(header)} not stored"
             out.rejects.append(
-                (index, f"CSV row has {len(row)} fields, header has {len(header)}", json.dumps(row, ensure_ascii=False))
+                (index, f"CSV row has {len(row)} fields, header has {len(header)}", json.dumps(payload, ensure_ascii=False))
             )
         else:
             out.add(index, json.dumps(dict(zip(header, row)), ensure_ascii=False))
