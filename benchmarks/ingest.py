@@ -30,11 +30,14 @@ def baseline_json_decode(months: list) -> tuple[float, int, int]:
         for src in discover(month_dir)[0]:
             started = time.perf_counter()
             out = read_file(src.path, src.fmt)
-            for _, text in out.records:
-                json.loads(text)
+            for text in out.texts:
+                try:
+                    json.loads(text)
+                except ValueError:
+                    pass  # torn lines: the baseline only pays for decoding
             seconds += time.perf_counter() - started
             size += out.bytes_read
-            records += len(out.records)
+            records += len(out.texts)
     return seconds, size, records
 
 

@@ -84,13 +84,14 @@ class CommentPlanter:
         last_crawl = max(note.crawl_times)
         window = last_crawl - note.publish_ms - 1000
         offsets = sorted(self._offset(window) for _ in range(note.k_top))
-        roots = [self._comment(note, None, note.publish_ms + off) for off in offsets]
+        # the API reports comment times in whole seconds
+        roots = [self._comment(note, None, (note.publish_ms + off) // 1000 * 1000) for off in offsets]
         for root in roots:
             thread = [root]
             if rng.random() < knobs.sub_comment_root_share:
                 for _ in range(rng.choices((1, 2, 3), weights=(0.6, 0.3, 0.1))[0]):
                     parent = root if rng.random() >= knobs.sub_reply_to_reply else rng.choice(thread)
-                    created = parent.create_ms + 1000 + int(rng.expovariate(1.0 / (6 * HOUR_MS)))
+                    created = (parent.create_ms + 1000 + int(rng.expovariate(1.0 / (6 * HOUR_MS)))) // 1000 * 1000
                     if created >= last_crawl:
                         continue
                     reply = self._comment(note, parent, created)

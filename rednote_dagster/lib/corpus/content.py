@@ -74,11 +74,31 @@ def plant_topics(notes: list[Note], knobs: Knobs, rng: random.Random) -> None:
             note.code = code
 
 
+def level_counts(n: int, mean: float, base: tuple[float, ...]) -> list[int]:
+    """Counts per level (-2..2) for n notes: shaped like the tilted distribution, and summing to
+    within half a point of n * mean, so even a 15-note cell has the planted mean (to ±0.5/n)."""
+    probs = tilted(base, mean)
+    counts = largest_remainder(n, probs)
+    target = n * mean
+    while True:
+        total = sum(c * s for c, s in zip(counts, LEVELS))
+        if abs(total - target) <= 0.5 or n == 0:
+            return counts
+        step = 1 if total < target else -1
+        # move one note one level up (or down) from the level most over its expected count
+        movable = [i for i in range(5) if counts[i] > 0 and 0 <= i + step < 5]
+        i = max(movable, key=lambda j: (counts[j] - n * probs[j], -j * step))
+        counts[i] -= 1
+        counts[i + step] += 1
+
+
 def plant_sentiment(notes: list[Note], knobs: Knobs, rng: random.Random) -> None:
     cells = _cells(notes, lambda n: (n.code, tier_group(n.tier)))
     for (code, group), cell in sorted(cells.items()):
-        probs = tilted(knobs.sentiment_base, knobs.sentiment_means[code][group])
-        for note, level in zip(cell, deal(len(cell), LEVELS, probs, rng)):
+        counts = level_counts(len(cell), knobs.sentiment_means[code][group], knobs.sentiment_base)
+        dealt = [level for level, c in zip(LEVELS, counts) for _ in range(c)]
+        rng.shuffle(dealt)
+        for note, level in zip(cell, dealt):
             note.sentiment = level
 
 

@@ -115,7 +115,6 @@ class CrawlPlanner:
             i = bisect.bisect_left(starts, note.publish_ms + delay)
             if i < len(sessions):
                 by_session[i].append(note)
-                note.rolling = True
         for session, batch in zip(sessions, by_session):
             self._run_session(session, batch)
         self._creator_sweeps(sessions, users)
@@ -127,26 +126,30 @@ class CrawlPlanner:
         days, day = [], dt.date(2025, 1, 2)
         while day < stop_day:
             days.append(day)
-            day += dt.timedelta(days=rng.choices((1, 2, 3), weights=(0.2, 0.5, 0.3))[0])
+            day += dt.timedelta(days=rng.choices((1, 2, 3), weights=(0.1, 0.45, 0.45))[0])
         days.append(stop_day)
+        # each month cycles through the four installs in its own random order, so every month
+        # folder mixes all vintages
         rotation: dict[str, list[str]] = {}
+        position: dict[str, int] = {}
         sessions = []
-        for i, day in enumerate(days):
+        for day in days:
             month = day.strftime("%Y-%m")
             if month not in rotation:
                 rotation[month] = rng.sample(ROLLING_KINDS, len(ROLLING_KINDS))
-            kinds_cycle = rotation[month]
-            position = sum(1 for s in sessions if s.date.strftime("%Y-%m") == month)
-            kinds = [kinds_cycle[position % 4]]
+                position[month] = 0
+            cycle, i = rotation[month], position[month]
+            position[month] += 1
+            kinds = [cycle[i % len(cycle)]]
             if rng.random() < self.knobs.second_container_prob:
-                kinds.append(kinds_cycle[(position + 1) % 4])
+                kinds.append(cycle[(i + 1) % len(cycle)])
             start = stop if day == stop_day else ny_ms(day, 17 * 3600 + 1800 + rng.randrange(3600))
             sessions.append(Session(day, start, kinds, self._split_keywords(kinds)))
         return sessions
 
     def _split_keywords(self, kinds: list[str]) -> dict[str, str]:
         if len(kinds) == 1:
-            return {k: kinds[0] for k in KEYWORDS}
+            return dict.fromkeys(KEYWORDS, kinds[0])
         cut = self.rng.randint(1, len(KEYWORDS) - 1)
         return {k: kinds[0] if i < cut else kinds[1] for i, k in enumerate(KEYWORDS)}
 
@@ -164,10 +167,11 @@ class CrawlPlanner:
                 last_run[kind] = (keyword, matched)
         end = session.start_ms + len(KEYWORDS) * run_ms
         for kind in session.kinds:
-            if kind == "json1" or kind not in last_run or rng.random() >= self.knobs.rerun_prob:
+            if kind not in last_run or rng.random() >= self.knobs.rerun_prob:
                 continue
             keyword, matched = last_run[kind]
-            number = self._next_csv_number(session.date) if kind == "csv" else 0  # a CSV re-run opens a new {N} file
+            # JSON / JSONL re-runs append to the day's file; a CSV re-run opens a new {N} file
+            number = self._next_csv_number(session.date) if kind == "csv" else 0
             start = end + rng.randint(20, 60) * MINUTE_MS
             self._crawl_run(CONTAINERS[kind], session.date, "search", keyword, matched, start, run_ms, number)
 
@@ -220,7 +224,9 @@ class CrawlPlanner:
         order = rng.sample(users, len(users))
         with_notes = [u for u in order if homepage[u.idx]]
         n_head = max(2, round(knobs.head_user_share * len(users)))
-        head = with_notes[:n_head]
+        # one of them is a high-influence account, so the HEAD files surely hold comments too
+        popular = next((u for u in with_notes if u.tier["stabilization"] == "high"), with_notes[0])
+        head = [popular] + [u for u in with_notes if u is not popular][: n_head - 1]
         for u in head:
             u.head_era = True
         rest = [u for u in order if not u.head_era]
@@ -254,7 +260,6 @@ class CrawlPlanner:
                 creator_file.entries.append(("creator", user, ts))
             for note in homepage[user.idx]:
                 ts += max(200, rng.randint(budget // 2, budget))
-                note.june = True
                 note.crawl_times.append(ts)
                 contents = self._file(container, "creator", "contents", day, number)
                 comments = self._file(container, "creator", "comments", day, number)

@@ -24,10 +24,16 @@ _BASE_LEVEL = {"high": 6.6, "low": 2.7}  # rough log-likes; calibration sets the
 
 
 def growth(age_ms: int, tau_hours: float) -> float:
-    """Share of the final count visible `age_ms` after publication (15 % at once, ~98 % after 3 days)."""
-    if age_ms > 20 * DAY_MS:
+    """Share of the final count visible `age_ms` after publication.
+
+    A fast rise (15 % at once, ~88 % after 3 days) and a slow tail: the last ~10 % trickles in
+    over two months, so a June re-crawl shows more than the March crawl of the same note.
+    """
+    if age_ms >= 60 * DAY_MS:
         return 1.0
-    return 1.0 - 0.85 * math.exp(-max(0, age_ms) / (tau_hours * HOUR_MS))
+    age = max(0, age_ms)
+    fast = 1.0 - 0.85 * math.exp(-age / (tau_hours * HOUR_MS))
+    return fast * (1.0 - 0.1 * (1.0 - age / (60 * DAY_MS)))
 
 
 def shown(final: int, publish_ms: int, crawl_ms: int, tau_hours: float) -> int:

@@ -52,7 +52,8 @@ def note_url(note_id: str, token: str | None) -> str:
 
 
 def avatar_url(user_id: str) -> str:
-    return f"https://sns-avatar-qc.xhscdn.com/avatar/1040g2jo{digest('avatar' + user_id, 12)}?imageView2/2/w/120/format/jpg"
+    key = digest("avatar" + user_id, 12)
+    return f"https://sns-avatar-qc.xhscdn.com/avatar/1040g2jo{key}?imageView2/2/w/120/format/jpg"
 
 
 def _cdn_stamp(crawl_ms: int) -> str:
@@ -65,7 +66,8 @@ def image_urls(note_id: str, n_images: int, crawl_ms: int) -> str:
     urls = []
     for i in range(n_images):
         sig = digest(f"sig:{note_id}:{i}:{crawl_ms}")
-        urls.append(f"http://sns-webpic-qc.xhscdn.com/{stamp}/{sig}/1040g{digest(f'img:{note_id}:{i}', 12)}!nd_dft_wlteh_webp_3")
+        key = digest(f"img:{note_id}:{i}", 12)
+        urls.append(f"http://sns-webpic-qc.xhscdn.com/{stamp}/{sig}/1040g{key}!nd_dft_wlteh_webp_3")
     return ",".join(urls)
 
 
@@ -75,7 +77,8 @@ def video_url(note_id: str) -> str:
 
 def comment_picture_url(comment_id: str, crawl_ms: int) -> str:
     sig = digest(f"csig:{comment_id}:{crawl_ms}")
-    return f"http://sns-webpic-qc.xhscdn.com/{_cdn_stamp(crawl_ms)}/{sig}/comment/1040g{digest('cimg' + comment_id, 12)}!nc_n_webp_mw_1"
+    key = digest("cimg" + comment_id, 12)
+    return f"http://sns-webpic-qc.xhscdn.com/{_cdn_stamp(crawl_ms)}/{sig}/comment/1040g{key}!nc_n_webp_mw_1"
 
 
 def display_count(n: int, style: str = "wan") -> str:

@@ -43,8 +43,7 @@ class Note:
     __slots__ = (
         "idx", "note_id", "user", "publish_ms", "ny_date", "phase", "tier", "code", "sentiment",
         "lang", "type", "title", "desc", "tags", "keywords", "n_images", "last_update_ms",
-        "likes", "collects", "shares", "top_total", "k_top", "crawl_times", "rolling", "june",
-        "comments", "null_interact",
+        "likes", "collects", "shares", "top_total", "k_top", "crawl_times", "comments", "null_interact",
     )
 
     def __init__(self, user: User, publish_ms: int, ny_date: dt.date, phase: str):
@@ -71,9 +70,7 @@ class Note:
         self.shares = 0
         self.top_total = 0  # top-level comments the note really has (most are never crawled)
         self.k_top = 0  # top-level comments that get crawled (<= 50)
-        self.crawl_times: list[int] = []
-        self.rolling = False  # crawled by the Jan-Mar search sessions
-        self.june = False  # crawled by the June homepage re-crawl
+        self.crawl_times: list[int] = []  # every crawl of the note (rolling and June)
         self.comments: list[Comment] = []
         self.null_interact = False
 

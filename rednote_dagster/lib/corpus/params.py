@@ -70,12 +70,12 @@ def _topic_mix() -> dict[str, dict[str, float]]:
     # users more 2c, 3a, 2a (and 4); low users more arts (6) and unknown (7).
     return {
         "high": {
-            "1a": 0.05, "1b": 0.05, "2a": 0.08, "2b": 0.04, "2c": 0.16, "3a": 0.06, "3b": 0.03,
+            "1a": 0.05, "1b": 0.05, "2a": 0.08, "2b": 0.04, "2c": 0.165, "3a": 0.06, "3b": 0.025,
             "3c": 0.03, "4": 0.04, "5a": 0.06, "5b": 0.24, "5c": 0.06, "6": 0.07, "7": 0.03,
         },
         "low": {
-            "1a": 0.05, "1b": 0.06, "2a": 0.05, "2b": 0.04, "2c": 0.10, "3a": 0.02, "3b": 0.02,
-            "3c": 0.02, "4": 0.02, "5a": 0.06, "5b": 0.32, "5c": 0.08, "6": 0.10, "7": 0.06,
+            "1a": 0.05, "1b": 0.06, "2a": 0.05, "2b": 0.04, "2c": 0.10, "3a": 0.02, "3b": 0.03,
+            "3c": 0.02, "4": 0.02, "5a": 0.06, "5b": 0.32, "5c": 0.08, "6": 0.10, "7": 0.05,
         },
     }
 
@@ -93,17 +93,18 @@ def _phase_topic_factor() -> dict[str, dict[str, float]]:
 def _sentiment_means() -> dict[str, dict[str, float]]:
     # Mean planted note sentiment per (topic, tier), Feng et al. Figs 6/7. Ranges are chosen so that
     # the overall topic ordering holds for any tier weighting between ~45 % and ~75 % high:
-    # 5c > 2c > 4 on top, 3a / 3c / 1a at the bottom, arts low 0.56 vs high 0.07.
+    # 5c > 2c > 4 on top, 3a / 3c / 1a at the bottom, arts low 0.56 vs high 0.07. Free speech
+    # (3b) is high -0.10 but low users are enthusiastic, so it lands "elevated" overall (~0.2).
     return {
         "1a": {"high": -0.28, "low": -0.12},
         "1b": {"high": 0.20, "low": 0.28},
         "2a": {"high": 0.24, "low": 0.30},
         "2b": {"high": 0.04, "low": 0.14},
-        "2c": {"high": 0.38, "low": 0.42},
+        "2c": {"high": 0.39, "low": 0.43},
         "3a": {"high": -0.20, "low": -0.07},
-        "3b": {"high": -0.10, "low": 0.42},
+        "3b": {"high": -0.10, "low": 0.60},
         "3c": {"high": -0.18, "low": -0.05},
-        "4": {"high": 0.33, "low": 0.36},
+        "4": {"high": 0.35, "low": 0.38},
         "5a": {"high": 0.22, "low": 0.30},
         "5b": {"high": 0.12, "low": 0.26},
         "5c": {"high": 0.45, "low": 0.50},
@@ -186,7 +187,7 @@ class Knobs:
     rolling_stop: str = "2025-03-25T18:00"  # New York start of the last rolling search session
     recrawl_days: tuple[str, ...] = ("2025-06-28", "2025-06-29", "2025-06-30")
     recrawl_from: str = "2025-03-01"  # June homepage crawl covers notes published from this NY date
-    second_container_prob: float = 0.3
+    second_container_prob: float = 0.2
     extra_keyword_prob: float = 0.3
     third_keyword_prob: float = 0.08
     rerun_prob: float = 0.15

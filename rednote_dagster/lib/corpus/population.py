@@ -55,16 +55,14 @@ def _fill_profile(user: User, rng: random.Random) -> None:
 def plan_activity(users: list[User], phase_totals: dict[str, int], knobs: Knobs, rng: random.Random) -> None:
     """Steps 1-3: participation, latent influence and tiers, exact note counts per phase."""
     posts, active = _participation(users, knobs, rng)
+    jumps: dict[int, float] = {}  # user idx -> influence gained from the Surge on
     for phase in PHASES:
         if phase == "surge":
-            _plant_risers(users, active, knobs, rng)
+            jumps = _plant_risers(users, active, knobs, rng)
         for user in users:
-            jump = user.latent.get("_jump", 0.0) if phase != "pre_ban" else 0.0
-            user.latent[phase] = user.z + jump + rng.gauss(0.0, knobs.latent_phase_noise)
+            user.latent[phase] = user.z + jumps.get(user.idx, 0.0) + rng.gauss(0.0, knobs.latent_phase_noise)
         _assign_tiers(users, phase, active[phase], knobs)
         _assign_counts(users, phase, posts[phase], active[phase], phase_totals[phase], knobs, rng)
-    for user in users:
-        user.latent.pop("_jump", None)
 
 
 def _participation(users: list[User], knobs: Knobs, rng: random.Random) -> tuple[dict, dict]:
@@ -84,11 +82,14 @@ def _participation(users: list[User], knobs: Knobs, rng: random.Random) -> tuple
     return posts, active
 
 
-def _plant_risers(users: list[User], active: dict[str, list[bool]], knobs: Knobs, rng: random.Random) -> None:
+def _plant_risers(users: list[User], active: dict[str, list[bool]], knobs: Knobs, rng: random.Random) -> dict[int, float]:
+    """Some Pre-Ban low users gain influence in the Surge (and keep it): Feng et al. Fig. 3."""
+    jumps = {}
     for user in users:
-        if active["pre_ban"][user.idx] and active["surge"][user.idx] and user.tier["pre_ban"] == "low":
-            if rng.random() < knobs.riser_prob:
-                user.latent["_jump"] = rng.uniform(*knobs.riser_jump)
+        stays = active["pre_ban"][user.idx] and active["surge"][user.idx]
+        if stays and user.tier["pre_ban"] == "low" and rng.random() < knobs.riser_prob:
+            jumps[user.idx] = rng.uniform(*knobs.riser_jump)
+    return jumps
 
 
 def _assign_tiers(users: list[User], phase: str, active: list[bool], knobs: Knobs) -> None:
@@ -174,10 +175,8 @@ def assign_ids(users: list[User], notes: list[Note], knobs: Knobs, rng: random.R
     for user in users:
         user.first_note_ms = user.notes[0].publish_ms
         latest = user.first_note_ms - rng.randint(1, 72) * HOUR_MS
-        if rng.random() < knobs.early_account_share:
-            created = rng.randint(early_lo, early_hi)
-        else:
-            created = rng.randint(lo, hi)
+        early = rng.random() < knobs.early_account_share
+        created = rng.randint(early_lo, early_hi) if early else rng.randint(lo, hi)
         user.created_ms = min(created, latest) // 1000 * 1000 + rng.randrange(1000)
         user.user_id = ids.make(user.created_ms)
     for idx, note in enumerate(notes):

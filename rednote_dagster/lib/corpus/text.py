@@ -18,10 +18,12 @@ def _lines(block: str) -> tuple[str, ...]:
 
 
 SLOTS: dict[str, tuple[str, ...]] = {
-    "us_city": ("Ohio", "Houston", "Chicago", "Phoenix", "Atlanta", "Denver", "Seattle", "Miami", "Detroit", "Boise", "Tulsa", "Portland"),
+    "us_city": ("Columbus", "Houston", "Chicago", "Phoenix", "Atlanta", "Denver", "Seattle", "Miami", "Detroit",
+                "Boise", "Tulsa", "Portland"),
     "us_state": ("Ohio", "Texas", "Florida", "Georgia", "Oregon", "Michigan", "Arizona", "Kansas", "Iowa", "Maine"),
     "cn_city": ("Chengdu", "Shanghai", "Beijing", "Guangzhou", "Chongqing", "Hangzhou", "Xi'an", "Wuhan", "Shenzhen", "Harbin"),
-    "dish": ("mapo tofu", "dumplings", "hot pot", "tomato and egg stir fry", "scallion pancakes", "beef noodle soup", "congee", "fried rice", "baozi", "kung pao chicken"),
+    "dish": ("mapo tofu", "dumplings", "hot pot", "tomato and egg stir fry", "scallion pancakes", "beef noodle soup",
+             "congee", "fried rice", "baozi", "kung pao chicken"),
     "snack": ("spicy latiao", "White Rabbit candy", "mooncakes", "shrimp chips", "milk tea", "haw flakes"),
     "store": ("Walmart", "Costco", "Trader Joe's", "the Asian market", "Target", "Kroger"),
     "item": ("thrifted jeans", "a vintage jacket", "cowboy boots", "a hanfu top", "my favorite hoodie", "a new scarf"),
@@ -35,10 +37,12 @@ SLOTS: dict[str, tuple[str, ...]] = {
     "product": ("candles", "earrings", "lip gloss", "phone cases", "hoodies", "stickers", "soap", "hair clips"),
     "discount": ("10%", "15%", "20%", "30%"),
     "promo": ("REDNOTE10", "REFUGEE15", "HELLO20", "CATTAX"),
-    "job": ("nurse", "teacher", "truck driver", "barista", "mechanic", "student", "single mom", "electrician", "cashier", "graphic designer"),
+    "job": ("nurse", "teacher", "truck driver", "barista", "mechanic", "student", "single mom", "electrician",
+            "cashier", "graphic designer"),
     "family_member": ("mom", "dad", "grandma", "little brother", "daughter", "husband", "best friend"),
     "life_event": ("a new job", "moving apartments", "a breakup", "finals week", "a long winter", "night shifts"),
-    "art_subject": ("my cat", "a mountain lake", "a koi fish", "the city at night", "a dragon", "sunflowers", "a portrait of my friend"),
+    "art_subject": ("my cat", "a mountain lake", "a koi fish", "the city at night", "a dragon", "sunflowers",
+                    "a portrait of my friend"),
     "n": ("2", "3", "4", "5", "7", "10", "12"),
     "ban_day": ("Sunday", "January 19", "the 19th", "this weekend"),
     "hour": ("10 pm", "midnight", "9 pm", "10:30 pm"),
@@ -685,12 +689,13 @@ ZH_CLOSE = _lines("""
 EN_FILLER = ("lol", "tbh", "ngl", "btw", "fr", "haha")
 ZH_FILLER = ("哈哈哈", "嗯嗯", "啊啊啊", "家人们")
 
+# neighbouring levels share emoji, so emoji alone give the polarity but not the intensity
 EMOJI: dict[int, tuple[str, ...]] = {
-    2: ("😍", "🥰", "❤️", "✨", "🎉", "😭❤️", "🐱"),
-    1: ("😊", "👍", "🙂", "🐱", "😂"),
+    2: ("😍", "🥰", "❤️", "✨", "🎉", "😭❤️", "🐱", "😊"),
+    1: ("😊", "👍", "🙂", "🐱", "😂", "✨", "❤️"),
     0: ("🤔", "👀", "📷", "📝", "🇺🇸"),
-    -1: ("😕", "😞", "🙁", "😢"),
-    -2: ("😡", "💔", "😭", "🤬"),
+    -1: ("😕", "😞", "🙁", "😢", "💔"),
+    -2: ("😡", "💔", "😭", "🤬", "😢", "😞"),
 }
 MARKERS: dict[int, tuple[str, ...]] = {
     2: ("[赞R]", "[哇R]", "[笑哭R]", "[飞吻R]"),
@@ -701,27 +706,55 @@ MARKERS: dict[int, tuple[str, ...]] = {
 }
 
 # comments ---------------------------------------------------------------------------------------
+# A comment's sentiment phrase = core + tail; the cores overlap in vocabulary between neighbouring
+# levels (a +1 "love the vibe" vs a +2 "I love this so much") so that levels are learnable but
+# not trivially separable.
 EN_COMMENT_SENT: dict[int, tuple[str, ...]] = {
-    2: ("omg I love this so much!!", "this is amazing, welcome!!", "best post ever, love it",
-        "so happy you're here, wonderful!", "absolutely beautiful, love love love",
-        "you're amazing, this made my day!", "I'm obsessed, this is perfect", "this is fantastic, so much joy"),
-    1: ("nice!", "pretty cool", "glad you're here", "love the vibe", "this is good", "cute!",
-        "happy for you", "nice one"),
-    0: ("where is this?", "what app is this", "following", "what time is it there?",
-        "how long did it take?", "is this in English?", "first", "which city?"),
+    2: ("I love this so much", "this is amazing", "absolutely beautiful", "so happy you're here",
+        "you made my day", "I'm obsessed, this is perfect", "this is fantastic", "best thing I've seen today",
+        "wonderful, welcome", "love love love this", "so much joy", "incredible, I'm in love",
+        "you're awesome, this is the best", "this made me so happy", "absolutely amazing"),
+    1: ("nice", "pretty cool", "glad you're here", "love the vibe", "this is good", "cute", "happy for you",
+        "nice one", "looks good", "I like this", "fun post", "not bad at all", "good vibes", "sweet",
+        "enjoyed this"),
+    0: ("where is this", "what app is this", "following", "what time is it there", "how long did it take",
+        "is this in English", "first", "which city", "what is this called", "saw this on my feed",
+        "how much was it", "when was this", "is this real", "link?", "same question"),
     -1: ("kinda disappointing", "not a fan tbh", "this makes me a bit sad", "meh, not great",
-         "a little annoying", "I don't like this part", "bit of a letdown"),
+         "a little annoying", "I don't like this part", "bit of a letdown", "kinda boring", "not for me",
+         "this is a bit sad", "slightly annoying", "hmm not great", "I'm not happy about this",
+         "this bums me out"),
     -2: ("I hate this", "terrible, just awful", "this is disgusting", "worst take ever, so angry",
-         "awful and depressing", "this is horrible", "so upsetting, I'm furious"),
+         "awful and depressing", "this is horrible", "so upsetting, I'm furious", "absolutely terrible",
+         "this makes me so angry", "disgusting behavior", "I'm furious", "the worst", "pathetic",
+         "this is awful, I hate it"),
+}
+EN_COMMENT_TAIL: dict[int, tuple[str, ...]] = {
+    2: ("!!", "!!!", "! welcome!!", " omg", " fr", "", ""),
+    1: ("!", "", "", " :)", " haha", "!!"),
+    0: ("?", "?", "", " lol"),
+    -1: ("", ".", " tbh", "...", "!"),
+    -2: ("!", "!!", ".", ""),
 }
 ZH_COMMENT_SENT: dict[int, tuple[str, ...]] = {
-    2: ("太可爱了吧！爱了爱了", "欢迎欢迎！超级开心认识你", "哇好棒啊，太喜欢了", "感动哭了，太美好了",
-        "太棒了！喜欢！", "爱你！超级喜欢你的分享", "绝了，太开心了", "好感动，欢迎来小红书！"),
-    1: ("挺好的", "不错哦", "欢迎来小红书", "好看", "有意思", "喜欢", "可以的", "挺可爱"),
+    2: ("太可爱了吧，爱了爱了", "欢迎欢迎，超级开心认识你", "哇好棒啊，太喜欢了", "感动哭了，太美好了", "太棒了，喜欢",
+        "超级喜欢你的分享", "绝了，太开心了", "好感动，欢迎来小红书", "爱死了", "太幸福了吧", "开心死了",
+        "真的太喜欢了", "好美好感动", "爱你爱你"),
+    1: ("挺好的", "不错哦", "欢迎来小红书", "好看", "有意思", "喜欢", "可以的", "挺可爱", "蛮好的", "还挺开心",
+        "不错不错", "挺喜欢的", "有点可爱", "好玩"),
     0: ("请问这是哪里", "路过", "蹲一个后续", "什么时候发的", "这是什么", "在哪里买的", "那边几点了",
-        "楼主是哪个州的"),
-    -1: ("有点失望", "不太认同", "这个有点难过", "无语", "不太喜欢", "有点烦", "看完有点郁闷"),
-    -2: ("太讨厌了", "真的很生气", "恶心，别发了", "愤怒，太过分了", "太让人失望了，难过", "气死了", "讨厌死了"),
+        "楼主是哪个州的", "求链接", "这是哪个APP", "多少钱", "几月份拍的", "看到了", "来了"),
+    -1: ("有点失望", "不太认同", "这个有点难过", "无语", "不太喜欢", "有点烦", "看完有点郁闷", "不太行",
+         "有点伤心", "不太满意", "有点无聊", "感觉一般般吧"),
+    -2: ("太讨厌了", "真的很生气", "恶心，别发了", "愤怒，太过分了", "太让人失望了，难过", "气死了", "讨厌死了",
+         "糟透了", "太恶心了", "非常愤怒", "烦死了", "极度失望"),
+}
+ZH_COMMENT_TAIL: dict[int, tuple[str, ...]] = {
+    2: ("！", "！！", "啊啊啊", "呀", ""),
+    1: ("", "～", "呀", "哈哈", "！"),
+    0: ("？", "", "？？"),
+    -1: ("", "。", "吧", "唉"),
+    -2: ("！", "！！", "。", ""),
 }
 EN_COMMENT_OPEN = {1: ("haha ", "omg ", "aww ", "yay "), 0: ("hey ", "question: ", "hi ", ""), -1: ("ugh ", "hmm ", "honestly ")}
 ZH_COMMENT_OPEN = {1: ("哈哈哈", "哇", "欢迎！"), 0: ("请问", "楼主", "姐妹"), -1: ("唉，", "呃，", "说实话，")}
@@ -893,13 +926,32 @@ class TextComposer:
         if lang == "en":
             return self._en_comment(code, sentiment, sign)
         text = self._zh_comment(code, sentiment, sign)
-        if lang == "mixed":
-            text = (rng.choice(EN_COMMENT_SENT[sentiment]) + " " + text) if rng.random() < 0.5 else (text + " " + rng.choice(("lol", "hello from China", "welcome", "haha")))
+        if lang == "mixed":  # a native adding some English, before or after
+            if rng.random() < 0.5:
+                return rng.choice(EN_COMMENT_SENT[sentiment]) + " " + text
+            return text + " " + rng.choice(("lol", "hello from China", "welcome", "haha"))
         return text
+
+    def _reaction_only(self, sentiment: int) -> str:
+        """Some comments are nothing but emoji / markers: only their rough polarity is readable."""
+        rng = self.rng
+        if rng.random() < 0.5:
+            return self._emoji(sentiment, rng.randint(1, 3))
+        return "".join(rng.choice(MARKERS[sentiment]) for _ in range(rng.randint(1, 3)))
+
+    def _core(self, bank: dict, tails: dict, sentiment: int) -> str:
+        """Sentiment phrase + tail. 15 % of very positive / very negative comments use milder words
+        and show their intensity only through emphatic punctuation and emoji."""
+        rng = self.rng
+        if abs(sentiment) == 2 and rng.random() < 0.15:
+            return rng.choice(bank[sentiment // 2]) + rng.choice(tails[sentiment]) + self._emoji(sentiment, 3)
+        return rng.choice(bank[sentiment]) + rng.choice(tails[sentiment])
 
     def _en_comment(self, code: str, sentiment: int, sign: int) -> str:
         rng = self.rng
-        core = rng.choice(EN_COMMENT_SENT[sentiment])
+        if rng.random() < 0.05:
+            return self._reaction_only(sentiment)
+        core = self._core(EN_COMMENT_SENT, EN_COMMENT_TAIL, sentiment)
         r = rng.random()
         if r < 0.25:
             core = f"{rng.choice(EN_COMMENT_TOPIC[code])}? {core}"
@@ -917,7 +969,9 @@ class TextComposer:
 
     def _zh_comment(self, code: str, sentiment: int, sign: int) -> str:
         rng = self.rng
-        core = rng.choice(ZH_COMMENT_SENT[sentiment])
+        if rng.random() < 0.05:
+            return self._reaction_only(sentiment)
+        core = self._core(ZH_COMMENT_SENT, ZH_COMMENT_TAIL, sentiment)
         if rng.random() < 0.45:
             core = f"{rng.choice(ZH_COMMENT_TOPIC[code])}，{core}"
         if rng.random() < 0.35:
