@@ -50,10 +50,3 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWri
             except Exception:  # noqa: BLE001 - a failed register leaves nothing to unregister
                 pass
 
-
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    ).fetchone()[0])

@@ -21,9 +21,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from rednote_dagster.lib.phases import ny_date_of_ms
+
 from .model import Comment, Note, User
 from .params import KEYWORDS, Knobs
-from .timeline import HOUR_MS, ny_date, ny_ms, parse_ny
+from .timeline import HOUR_MS, ny_ms, parse_ny
 
 MINUTE_MS = 60_000
 
@@ -122,7 +124,7 @@ class CrawlPlanner:
     def _sessions(self) -> list[Session]:
         rng = self.rng
         stop = parse_ny(self.knobs.rolling_stop)
-        stop_day = ny_date(stop)
+        stop_day = ny_date_of_ms(stop)
         days, day = [], dt.date(2025, 1, 2)
         while day < stop_day:
             days.append(day)

@@ -26,14 +26,6 @@ def ny_ms(day: dt.date, seconds_into_day: int = 0) -> int:
     return int(local.timestamp()) * 1000
 
 
-def ny_datetime(epoch_ms: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch_ms / 1000, tz=STUDY_TZ)
-
-
-def ny_date(epoch_ms: int) -> dt.date:
-    return ny_datetime(epoch_ms).date()
-
-
 def parse_ny(text: str) -> int:
     """'2025-03-25T21:00' (New York wall clock) -> epoch ms."""
     local = dt.datetime.fromisoformat(text).replace(tzinfo=STUDY_TZ)
