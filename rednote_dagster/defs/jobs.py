@@ -6,13 +6,13 @@ from rednote_dagster.defs.partitions import collection_month
 
 collection_month_job = dg.define_asset_job(
     "collection_month_job",
-    selection=dg.AssetSelection.groups("raw"),
+    selection=dg.AssetSelection.groups("raw", "enrich"),
     partitions_def=collection_month,
-    description="Ingest (and later label) one collection month of crawls.",
+    description="Ingest and label one collection month of crawls (raw + enrich layers).",
 )
 
 rollups_job = dg.define_asset_job(
     "rollups_job",
-    selection=dg.AssetSelection.groups("raw").downstream(include_self=False),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw", "enrich"),
     description="Unpartitioned models over all collection months: dbt staging, current views, marts.",
 )

@@ -1,6 +1,7 @@
 """Resources, built once. Paths come from REDNOTE_DATA_DIR (CONTRACT.md)."""
 
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.defs.transform.project import DBT_PROJECT_DIR
 from rednote_dagster.lib.pseudonym import Pseudonymizer, load_key
+from rednote_dagster.lib.sentiment import SentimentSettings
 from rednote_dagster.lib.settings import DataPaths
 
 # DuckDB has one writer: every asset, check and dbt step touching the warehouse runs in this
@@ -30,6 +32,38 @@ class RednoteData(dg.ConfigurableResource):
         return Pseudonymizer(load_key(self.paths.root))
 
 
+class SentimentModel(dg.ConfigurableResource):
+    """Which model labels sentiment. Environment: REDNOTE_SENTIMENT_BACKEND (auto | transformers |
+    lexicon), REDNOTE_SENTIMENT_MODEL (hub id or local folder), REDNOTE_SENTIMENT_REVISION,
+    REDNOTE_SENTIMENT_INT8 (1 = dynamic int8 on CPU), REDNOTE_SENTIMENT_THRESHOLD (default 0.3)."""
+
+    backend: str = SentimentSettings.backend
+    model: str = SentimentSettings.model
+    revision: str = SentimentSettings.revision
+    batch_size: int = SentimentSettings.batch_size
+    max_length: int = SentimentSettings.max_length
+    threads: int = SentimentSettings.threads
+    int8: bool = SentimentSettings.int8
+    device: str = SentimentSettings.device
+    confidence_threshold: float = SentimentSettings.confidence_threshold
+
+    @property
+    def settings(self) -> SentimentSettings:
+        return SentimentSettings(**{f: getattr(self, f) for f in SentimentSettings.__dataclass_fields__})
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "SentimentModel":
+        env = {
+            "backend": environ.get("REDNOTE_SENTIMENT_BACKEND"),
+            "model": environ.get("REDNOTE_SENTIMENT_MODEL"),
+            "revision": environ.get("REDNOTE_SENTIMENT_REVISION"),
+            "int8": environ.get("REDNOTE_SENTIMENT_INT8", "").lower() in ("1", "true", "yes") or None,
+            "confidence_threshold": float(environ["REDNOTE_SENTIMENT_THRESHOLD"])
+            if environ.get("REDNOTE_SENTIMENT_THRESHOLD") else None,
+        }
+        return cls(**{k: v for k, v in env.items() if v is not None})
+
+
 def _dbt_executable() -> str:
     # The dbt installed beside this interpreter, so `.venv/bin/python -m …` works without an activated venv.
     beside = Path(sys.executable).parent / "dbt"
@@ -41,6 +75,7 @@ def build_resources(paths: DataPaths | None = None) -> dict[str, object]:
     return {
         "rednote": RednoteData(data_dir=str(paths.root)),
         "duckdb": DuckDBResource(database=str(paths.warehouse)),
+        "sentiment_model": SentimentModel.from_env(),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()
         ),

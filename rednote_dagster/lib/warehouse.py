@@ -20,6 +20,15 @@ class PartitionWrite:
     where: dict[str, object]  # column = value pairs that identify the partition's rows
 
 
+@dataclass(frozen=True)
+class KeyedWrite:
+    """Upsert by key: rows of ``table`` whose key matches an incoming row are replaced (caches)."""
+
+    table: str
+    data: pa.Table
+    keys: tuple[str, ...]
+
+
 def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, view: str) -> None:
     schema = table.split(".")[0]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -28,16 +37,20 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, view: str) -> None
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM {view} LIMIT 0")
 
 
-def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWrite]) -> None:
-    """Replace several tables' partitions in a single transaction."""
+def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWrite | KeyedWrite]) -> None:
+    """Replace several tables' partitions (or keyed rows) in a single transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         for i, write in enumerate(writes):
             view = f"_incoming_{i}"
             con.register(view, write.data)
             _ensure_table(con, write.table, view)
-            predicate = " AND ".join(f"{col} = ?" for col in write.where)
-            con.execute(f"DELETE FROM {write.table} WHERE {predicate}", list(write.where.values()))
+            if isinstance(write, KeyedWrite):
+                matches = " AND ".join(f"{write.table}.{k} IS NOT DISTINCT FROM {view}.{k}" for k in write.keys)
+                con.execute(f"DELETE FROM {write.table} USING {view} WHERE {matches}")
+            else:
+                predicate = " AND ".join(f"{col} = ?" for col in write.where)
+                con.execute(f"DELETE FROM {write.table} WHERE {predicate}", list(write.where.values()))
             con.execute(f"INSERT INTO {write.table} BY NAME SELECT * FROM {view}")
         con.execute("COMMIT")
     except BaseException:

@@ -1,0 +1,134 @@
+"""Sentiment labels for notes and comments (Feng et al. §4.1), Dagster-free.
+
+Choosing the backend (transformers model when it can be loaded, the lexicon fallback otherwise)
+and turning a :class:`~rednote_dagster.lib.labelling.cache.LabelRun` into the rows of
+``enrich.note_sentiment`` / ``enrich.comment_sentiment``.
+"""
+
+import datetime as dt
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from rednote_dagster.lib.labelling.base import LabelBackend
+from rednote_dagster.lib.labelling.cache import LabelRun
+from rednote_dagster.lib.labelling.lexicon import LexiconSentiment
+from rednote_dagster.lib.labelling.schemes import SENTIMENT
+from rednote_dagster.lib.labelling.text import script_of
+from rednote_dagster.lib.labelling.transformers_backend import (
+    DEFAULT_SENTIMENT_MODEL,
+    DEFAULT_SENTIMENT_REVISION,
+    TransformersClassifier,
+)
+
+log = logging.getLogger(__name__)
+
+PROBABILITY_COLUMNS = ("prob_very_negative", "prob_negative", "prob_neutral", "prob_positive", "prob_very_positive")
+BACKENDS = ("auto", "transformers", "lexicon")
+
+
+@dataclass(frozen=True)
+class SentimentSettings:
+    backend: str = "auto"  # auto: transformers if the model can be loaded, else lexicon (loudly)
+    model: str = DEFAULT_SENTIMENT_MODEL
+    revision: str = DEFAULT_SENTIMENT_REVISION
+    batch_size: int = 32
+    max_length: int = 0  # 0 = the model's own maximum
+    threads: int = 0  # 0 = torch's default (all cores)
+    int8: bool = False
+    device: str = ""  # "" = CUDA when present, else CPU
+    confidence_threshold: float = 0.3
+
+
+def _hub_cached(model: str, revision: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(model, "config.json", revision=revision), str)
+    except Exception:  # noqa: BLE001 - any doubt means "not cached"
+        return False
+
+
+def _hub_reachable(timeout_s: float = 3.0) -> bool:
+    # A model hub download fails only after ~50 s of retries when offline; ask the network first.
+    import os
+
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
+    try:
+        socket.create_connection((endpoint, 443), timeout=timeout_s).close()
+        return True
+    except OSError:
+        return False
+
+
+def load_sentiment_backend(settings: SentimentSettings, progress: Callable[[str], None] | None = None
+                           ) -> tuple[LabelBackend, str | None]:
+    """(backend, why the fallback is used or None). ``backend="transformers"`` raises instead of
+    falling back; ``"auto"`` falls back to the lexicon and returns the reason."""
+    if settings.backend not in BACKENDS:
+        raise ValueError(f"sentiment backend must be one of {BACKENDS}, not {settings.backend!r}")
+    if settings.backend == "lexicon":
+        return LexiconSentiment(SENTIMENT), None
+
+    def load() -> LabelBackend:
+        return TransformersClassifier(
+            SENTIMENT, settings.model, settings.revision or None, batch_size=settings.batch_size,
+            max_length=settings.max_length or None, threads=settings.threads or None, int8=settings.int8,
+            device=settings.device or None, progress=progress,
+        )
+
+    if settings.backend == "transformers":
+        return load(), None
+    local = Path(settings.model).expanduser().is_dir()
+    if not local and not _hub_cached(settings.model, settings.revision) and not _hub_reachable():
+        reason = (f"model {settings.model}@{settings.revision} is not a local folder, not in the Hugging Face "
+                  f"cache and the hub is unreachable")
+    else:
+        try:
+            return load(), None
+        except Exception as exc:  # noqa: BLE001 - any load failure falls back, and says why
+            reason = f"could not load {settings.model}@{settings.revision}: {type(exc).__name__}: {exc}"
+    log.warning("sentiment: FALLING BACK to the lexicon backend (VADER + SnowNLP): %s", reason)
+    return LexiconSentiment(SENTIMENT), reason
+
+
+def sentiment_table(id_column: str, ids: list[str], texts: list[str], collection_month: dt.date,
+                    run: LabelRun, threshold: float) -> pa.Table:
+    """Rows of enrich.<entity>_sentiment, one per id, in the given order."""
+    preds = run.predictions
+    probs = [p.probabilities or [None] * 5 for p in preds]
+    scores = [int(p.code) if p.code is not None else None for p in preds]
+    df = pl.DataFrame({
+        id_column: ids,
+        "collection_month": [collection_month] * len(ids),
+        "content_hash": run.input_hashes,
+        "text_script": [script_of(t) for t in texts],
+        "label": [SENTIMENT.label(p.code).name if p.code is not None else None for p in preds],
+        "score": pl.Series(scores, dtype=pl.Int8),
+        "confidence": pl.Series([p.confidence for p in preds], dtype=pl.Float64),
+        **{col: pl.Series([row[i] for row in probs], dtype=pl.Float64) for i, col in enumerate(PROBABILITY_COLUMNS)},
+        "passes_confidence": [p.code is not None and (p.confidence or 0.0) > threshold for p in preds],
+        "unknown_reason": pl.Series([p.reason if p.code is None else None for p in preds], dtype=pl.String),
+        "backend": [run.backend["backend"]] * len(ids),
+        "model_id": [run.backend["model_id"]] * len(ids),
+        "model_revision": [run.backend["model_revision"]] * len(ids),
+    }, schema_overrides={"collection_month": pl.Date})
+    return df.to_arrow()
+
+
+def label_distribution(rows: pl.DataFrame) -> pl.DataFrame:
+    """Counts and shares per label, with how many pass the confidence filter."""
+    order = pl.DataFrame({"label": [l.name for l in SENTIMENT.labels] + [None], "score": [-2, -1, 0, 1, 2, None]})
+    counts = rows.group_by("label").agg(pl.len().alias("n"), pl.col("passes_confidence").sum().alias("passing"))
+    total = max(rows.height, 1)
+    return (order.join(counts, on="label", how="left", nulls_equal=True)
+            .with_columns(pl.col("n", "passing").fill_null(0))
+            .with_columns((pl.col("n") / total).round(3).alias("share"))
+            .filter(pl.col("n") > 0).select("score", "label", "n", "share", "passing"))
