@@ -58,16 +58,19 @@ def _run(args: argparse.Namespace) -> int:
     unknown = [m for m in months if m not in known]
     if unknown:
         print(f"warning: inbox folders outside the partition range are ignored: {unknown}", file=sys.stderr)
-    job = defs.resolve_job_def("collection_month_job")
-    for key in (m for m in months if m in known):
-        started = time.perf_counter()
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
-        print(f"  {key[:7]}: {'ok' if result.success else 'FAILED'} ({time.perf_counter() - started:.1f} s)")
-        if not result.success:
-            return 1
+    # Ingest every month before labelling any: the supervised taxonomy model then learns from the
+    # same manually coded notes for every month.
+    for job_name in ("ingest_job", "labelling_job"):
+        job = defs.resolve_job_def(job_name)
+        for key in (m for m in months if m in known):
+            started = time.perf_counter()
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+            print(f"  {job_name} {key[:7]}: {'ok' if result.success else 'FAILED'} ({time.perf_counter() - started:.1f} s)")
+            if not result.success:
+                return 1
     started = time.perf_counter()
     result = defs.resolve_job_def("rollups_job").execute_in_process(instance=instance, raise_on_error=False)
-    print(f"  rollups (dbt): {'ok' if result.success else 'FAILED'} ({time.perf_counter() - started:.1f} s)")
+    print(f"  rollups_job: {'ok' if result.success else 'FAILED'} ({time.perf_counter() - started:.1f} s)")
     if not result.success:
         return 1
     _print_summary(paths)

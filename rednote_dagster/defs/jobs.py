@@ -1,18 +1,29 @@
-"""Jobs: one per collection month (everything partitioned), one for the rollups over all months."""
+"""Jobs: per collection month (ingest, label, or both) and the rollups over all months."""
 
 import dagster as dg
 
 from rednote_dagster.defs.partitions import collection_month
 
+PARTITIONED_GROUPS = ("raw", "enrich")
+
+ingest_job = dg.define_asset_job(
+    "ingest_job", selection=dg.AssetSelection.groups("raw"), partitions_def=collection_month,
+    description="Ingest one collection month of MediaCrawler files into the raw layer.",
+)
+
+labelling_job = dg.define_asset_job(
+    "labelling_job", selection=dg.AssetSelection.groups("enrich"), partitions_def=collection_month,
+    description="Label one collection month (sentiment, taxonomy). Run after every month is ingested, so the "
+    "supervised taxonomy model is trained on the same manual coding for every month.",
+)
+
 collection_month_job = dg.define_asset_job(
-    "collection_month_job",
-    selection=dg.AssetSelection.groups("raw", "enrich"),
-    partitions_def=collection_month,
-    description="Ingest and label one collection month of crawls (raw + enrich layers).",
+    "collection_month_job", selection=dg.AssetSelection.groups(*PARTITIONED_GROUPS), partitions_def=collection_month,
+    description="Ingest and label one collection month (raw + enrich layers).",
 )
 
 rollups_job = dg.define_asset_job(
     "rollups_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("raw", "enrich"),
-    description="Unpartitioned models over all collection months: dbt staging, current views, marts.",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(*PARTITIONED_GROUPS),
+    description="Unpartitioned assets over all collection months: dbt models, topic model, agreement, marts.",
 )

@@ -13,6 +13,7 @@ from rednote_dagster.defs.transform.project import DBT_PROJECT_DIR
 from rednote_dagster.lib.pseudonym import Pseudonymizer, load_key
 from rednote_dagster.lib.sentiment import SentimentSettings
 from rednote_dagster.lib.settings import DataPaths
+from rednote_dagster.lib.taxonomy_labels import TaxonomySettings
 
 # DuckDB has one writer: every asset, check and dbt step touching the warehouse runs in this
 # pool, and .dagster_home/dagster.yaml limits it to one at a time (dagster_anchors.md G2).
@@ -64,6 +65,34 @@ class SentimentModel(dg.ConfigurableResource):
         return cls(**{k: v for k, v in env.items() if v is not None})
 
 
+class TopicLabeller(dg.ConfigurableResource):
+    """How notes are coded into the taxonomy. Environment: REDNOTE_TOPIC_BACKEND (auto | llm |
+    supervised | zero-shot), REDNOTE_EMBEDDING_MODEL (sentence-transformers id or folder; default the
+    bundled all-MiniLM-L6-v2), REDNOTE_VALIDATION_SHARE (default 0.5), REDNOTE_KAPPA_MIN (default 0.6).
+    The LLM endpoint: REDNOTE_LLM_BASE_URL, REDNOTE_LLM_MODEL, REDNOTE_LLM_API_KEY."""
+
+    backend: str = TaxonomySettings.backend
+    embedding_model: str = TaxonomySettings.embedding_model
+    embedding_revision: str = TaxonomySettings.embedding_revision
+    validation_share: float = TaxonomySettings.validation_share
+    kappa_min: float = TaxonomySettings.kappa_min
+
+    @property
+    def settings(self) -> TaxonomySettings:
+        return TaxonomySettings(**{f: getattr(self, f) for f in TaxonomySettings.__dataclass_fields__})
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "TopicLabeller":
+        env = {
+            "backend": environ.get("REDNOTE_TOPIC_BACKEND"),
+            "embedding_model": environ.get("REDNOTE_EMBEDDING_MODEL"),
+            "embedding_revision": environ.get("REDNOTE_EMBEDDING_REVISION"),
+            "validation_share": float(environ["REDNOTE_VALIDATION_SHARE"]) if environ.get("REDNOTE_VALIDATION_SHARE") else None,
+            "kappa_min": float(environ["REDNOTE_KAPPA_MIN"]) if environ.get("REDNOTE_KAPPA_MIN") else None,
+        }
+        return cls(**{k: v for k, v in env.items() if v is not None})
+
+
 def _dbt_executable() -> str:
     # The dbt installed beside this interpreter, so `.venv/bin/python -m …` works without an activated venv.
     beside = Path(sys.executable).parent / "dbt"
@@ -76,6 +105,7 @@ def build_resources(paths: DataPaths | None = None) -> dict[str, object]:
         "rednote": RednoteData(data_dir=str(paths.root)),
         "duckdb": DuckDBResource(database=str(paths.warehouse)),
         "sentiment_model": SentimentModel.from_env(),
+        "topic_labeller": TopicLabeller.from_env(),
         "dbt": DbtCliResource(
             project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=_dbt_executable()
         ),

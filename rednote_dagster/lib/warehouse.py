@@ -49,7 +49,8 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWri
                 matches = " AND ".join(f"{write.table}.{k} IS NOT DISTINCT FROM {view}.{k}" for k in write.keys)
                 con.execute(f"DELETE FROM {write.table} USING {view} WHERE {matches}")
             else:
-                predicate = " AND ".join(f"{col} = ?" for col in write.where)
+                # an empty ``where`` replaces the whole table (unpartitioned assets)
+                predicate = " AND ".join(f"{col} = ?" for col in write.where) or "true"
                 con.execute(f"DELETE FROM {write.table} WHERE {predicate}", list(write.where.values()))
             con.execute(f"INSERT INTO {write.table} BY NAME SELECT * FROM {view}")
         con.execute("COMMIT")

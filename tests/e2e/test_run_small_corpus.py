@@ -98,7 +98,7 @@ def test_runs_are_recorded_for_the_ui(ran, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(ran.parent / "dagster_home"))
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
-    months = sorted(r.tags.get("dagster/partition") for r in runs if r.job_name == "collection_month_job")
+    months = sorted(r.tags.get("dagster/partition") for r in runs if r.job_name == "ingest_job")
     assert months == ["2025-01-01", "2025-02-01", "2025-03-01", "2025-06-01"]
     assert [r.job_name for r in runs].count("rollups_job") == 1
     assert all(r.is_success for r in runs)

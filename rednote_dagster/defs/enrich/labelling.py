@@ -29,3 +29,39 @@ def labelling_metadata(run: LabelRun) -> dict[str, dg.MetadataValue]:
         "model_seconds": dg.MetadataValue.float(round(run.seconds, 2)),
         "texts_per_second": dg.MetadataValue.float(round(run.texts_per_second, 1)),
     }
+
+
+EMBEDDINGS_TABLE = "enrich.text_embeddings"
+
+
+def seed_embeddings(duckdb: DuckDBResource, embedder) -> None:
+    """Load the embeddings this model already computed into ``embedder.known``."""
+    import numpy as np
+
+    with duckdb.get_connection() as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'enrich' AND table_name = 'text_embeddings'"
+        ).fetchall()[0][0]
+        if not exists:
+            return
+        rows = con.execute(
+            f"SELECT input_hash, embedding FROM {EMBEDDINGS_TABLE} WHERE model_id = ? AND model_revision = ?",
+            [embedder.model_id, embedder.model_revision],
+        ).fetchall()
+    embedder.known.update({h: np.asarray(v, dtype=np.float32) for h, v in rows})
+
+
+def embeddings_write(embedder):
+    """Rows for the embeddings this embedder computed, as an upsert into enrich.text_embeddings."""
+    import pyarrow as pa
+
+    from rednote_dagster.lib.warehouse import KeyedWrite
+
+    fresh = sorted(embedder.fresh)
+    data = pa.table({
+        "model_id": pa.array([embedder.model_id] * len(fresh), pa.string()),
+        "model_revision": pa.array([embedder.model_revision] * len(fresh), pa.string()),
+        "input_hash": pa.array(fresh, pa.string()),
+        "embedding": pa.array([embedder.known[h].tolist() for h in fresh], pa.list_(pa.float32())),
+    })
+    return KeyedWrite(EMBEDDINGS_TABLE, data, ("model_id", "model_revision", "input_hash"))

@@ -49,6 +49,7 @@ class Embedder:
             self.model = SentenceTransformer(model, revision=revision, device=device)
         self.batch_size = batch_size
         self.known: dict[str, np.ndarray] = {}  # input hash → embedding, pre-seeded from the warehouse
+        self.fresh: set[str] = set()  # hashes encoded by this instance (to persist)
         self.encoded = 0  # texts actually run through the model
 
     @property
@@ -65,6 +66,7 @@ class Embedder:
             ).astype(np.float32)
             self.encoded += len(missing)
             self.known.update({h: v for (h, _), v in zip(missing, vectors)})
+            self.fresh.update(h for h, _ in missing)
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
         return np.stack([self.known[h] for h in hashes])

@@ -1,0 +1,43 @@
+"""Documents for the taxonomy scheme: a note with its top-10 most-liked comments (Feng et al. §4.2)."""
+
+from rednote_dagster.lib.labelling.scheme import Document
+from rednote_dagster.lib.labelling.text import note_text
+
+TOP_COMMENTS = 10
+
+
+def note_document(title: str | None, description: str | None, comments: list[str] | None) -> Document:
+    """``text`` (what classifiers and embedders read) is the note itself; the prompt fields add the
+    comments, numbered, as in the paper's user prompt."""
+    lines = [f"{i + 1}. {c.strip()}" for i, c in enumerate([c for c in (comments or []) if c and c.strip()][:TOP_COMMENTS])]
+    return Document(
+        text=note_text(title, description),
+        fields={
+            "title": (title or "").strip() or "No Title",
+            "description": (description or "").strip() or "No Description",
+            "comments": "\n".join(lines) if lines else "No comments available.",
+        },
+    )
+
+
+# One query serves every caller: notes (of one collection month, or the latest crawl of each note)
+# with their top comments from the same collection month, most liked first.
+def note_documents_sql(notes_filter: str) -> str:
+    return f"""
+        WITH n AS (
+            SELECT note_id, collection_month, title, description FROM raw.notes WHERE {notes_filter}
+        ), c AS (
+            SELECT c.note_id, c.collection_month, c.content,
+                   row_number() OVER (PARTITION BY c.note_id, c.collection_month
+                                      ORDER BY c.like_count DESC NULLS LAST, c.created_at, c.comment_id) AS rank
+            FROM raw.comments c SEMI JOIN n ON c.note_id = n.note_id AND c.collection_month = n.collection_month
+            WHERE trim(coalesce(c.content, '')) <> ''
+        )
+        SELECT n.note_id, n.collection_month, n.title, n.description,
+               list(c.content ORDER BY c.rank) FILTER (WHERE c.content IS NOT NULL) AS comments
+        FROM n LEFT JOIN c ON c.note_id = n.note_id AND c.collection_month = n.collection_month AND c.rank <= {TOP_COMMENTS}
+        GROUP BY ALL ORDER BY n.note_id
+    """
+
+
+LATEST_CRAWL_FILTER = "(note_id, collection_month) IN (SELECT note_id, max(collection_month) FROM raw.notes GROUP BY 1)"
