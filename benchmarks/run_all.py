@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["ingest.py"]
+SCRIPTS = ["ingest.py", "sentiment_throughput.py"]
 
 if __name__ == "__main__":
     failed = 0
