@@ -1,0 +1,284 @@
+"""rednote_dagster.lib.topics: tokeniser, BERTopic fit on planted topics, determinism, safetensors
+round trip, transform of new notes, and the month/refit policy helpers.
+
+One module-scoped fit is shared: the first UMAP fit in a process spends ~20 s in numba JIT, later
+fits of 300 docs take about a second."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from rednote_dagster.lib.topics import (
+    TopicModelConfig,
+    adjusted_rand,
+    assign_topics,
+    fit_topic_model,
+    load_topic_model,
+    mixed_tokenizer,
+    model_fingerprint,
+    needs_refit,
+    note_clusters_frame,
+    plan_assignment,
+    save_topic_model,
+    saved_embedding_model,
+)
+
+# Planted topics: an English and a Chinese word pool each, disjoint across topics.
+POOLS: dict[str, tuple[list[str], list[str]]] = {
+    "ban": (["tiktok", "ban", "congress", "censorship", "refugee", "law"], ["禁令", "审查", "国会", "难民", "法律", "封禁"]),
+    "cats": (["cat", "kitten", "meow", "paws", "whiskers", "fluffy"], ["猫咪", "小猫", "猫粮", "宠物", "喵喵", "铲屎官"]),
+    "food": (["dumplings", "noodles", "recipe", "spicy", "hotpot", "cooking"], ["饺子", "面条", "火锅", "做饭", "好吃", "麻辣"]),
+    "lang": (["grammar", "lesson", "pinyin", "vocabulary", "tones", "homework"], ["中文", "语法", "学习", "拼音", "单词", "老师"]),
+    "music": (["song", "guitar", "concert", "singer", "melody", "album"], ["音乐", "唱歌", "吉他", "演唱会", "歌手", "专辑"]),
+}
+CODES = sorted(POOLS)
+DIM = 32
+N = 300
+EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"  # recorded only; never downloaded
+
+
+def _centers() -> np.ndarray:
+    return np.random.default_rng(1234).normal(size=(len(CODES), DIM)) * 4.0
+
+
+def make_corpus(n: int, seed: int) -> tuple[list[str], np.ndarray, list[str]]:
+    """Short English, Chinese or mixed docs from the planted code's pools; embedding = the code's
+    blob centre (same for every seed) + unit Gaussian noise, so blobs are well separated."""
+    rng = np.random.default_rng(seed)
+    centers = _centers()
+    docs, embs, codes = [], [], []
+    for i in range(n):
+        k = i % len(CODES)
+        en, zh = POOLS[CODES[k]]
+        style = rng.integers(3)
+        if style == 0:
+            text = " ".join(rng.choice(en, 5))
+        elif style == 1:  # Chinese without spaces, so jieba has to segment it
+            text = "我的" + "".join(rng.choice(zh, 4)) + "！"
+        else:
+            text = " ".join(rng.choice(en, 3)) + " " + "".join(rng.choice(zh, 2))
+        docs.append(text + (" #TikTokRefugee[话题]#" if i % 7 == 0 else ""))
+        embs.append(centers[k] + rng.normal(size=DIM))
+        codes.append(CODES[k])
+    return docs, np.asarray(embs, dtype=np.float32), codes
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return make_corpus(N, seed=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    docs, embs, _ = corpus
+    return fit_topic_model(docs, embs, TopicModelConfig(embedding_model=EMBEDDING_MODEL),
+                           doc_ids=[f"n{i:04d}" for i in range(N)])
+
+
+def _topic_of_code(topics: list[int], codes: list[str]) -> dict[str, int]:
+    """The majority topic for each planted code."""
+    out = {}
+    for code in CODES:
+        values, counts = np.unique([t for t, c in zip(topics, codes) if c == code], return_counts=True)
+        out[code] = int(values[np.argmax(counts)])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# tokeniser
+
+
+def test_tokenizer_chinese_is_segmented_and_stop_words_dropped():
+    tokens = mixed_tokenizer("我今天在小红书学习中文，真的很开心！")
+    assert "小红书" in tokens and "学习" in tokens and "中文" in tokens
+    for stop in ("我", "在", "很", "真的", "，", "！"):
+        assert stop not in tokens
+
+
+def test_tokenizer_english_is_lowercased_without_stop_words_numbers_emoji():
+    tokens = mixed_tokenizer("Hello from TikTok!! I'm a Refugee and don't know 2025 anything 😂 ...")
+    assert tokens == ["hello", "tiktok", "refugee", "know"]
+
+
+def test_tokenizer_mixed_text_and_hashtag_markup():
+    tokens = mixed_tokenizer("#TikTokRefugee[话题]# #小红书[话题]# 交猫税 cat tax[笑哭R] https://t.co/x @小明")
+    assert "tiktokrefugee" in tokens and "小红书" in tokens
+    assert "cat" in tokens and "tax" in tokens
+    assert not any("话题" in t or "[" in t or "#" in t or "笑哭" in t for t in tokens)
+    assert not any("http" in t or "t.co" in t or "小明" in t for t in tokens)
+    assert mixed_tokenizer("") == [] and mixed_tokenizer("😂😂 123 !!!") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# fit on planted topics
+
+
+def test_fit_recovers_planted_topics(corpus, fitted):
+    docs, _, codes = corpus
+    assert len(fitted.topics) == N
+    assert adjusted_rand(fitted.topics, codes) > 0.8
+    assert -1 not in fitted.topics  # outliers reduced
+    info = fitted.topic_info
+    assert set(info.columns) >= {"topic", "size", "name", "top_words"}
+    assert info["size"].sum() == N
+    assert sorted(info["topic"].to_list()) == sorted(set(fitted.topics))
+    # Each planted code's majority topic names words from that code's pools only.
+    by_topic = {row["topic"]: row["top_words"] for row in info.iter_rows(named=True)}
+    for code, topic in _topic_of_code(fitted.topics, codes).items():
+        en, zh = POOLS[code]
+        words = by_topic[topic][:5]
+        assert words, code
+        # Chinese words may come back as jieba segments of a pool word ("喵喵" -> "喵").
+        assert all(w in en or any(w in z for z in zh) for w in words), (code, words)
+    # c-TF-IDF saw Chinese (BERTopic's default language="english" would strip it).
+    assert any(w for ws in by_topic.values() for w in ws if "\u4e00" <= w[0] <= "\u9fff")
+    assert fitted.model_version and len(fitted.model_version) == 16
+
+
+def _touching_blobs(codes: list[str], seed: int, spread: float = 6.0) -> np.ndarray:
+    """Blobs wide enough to touch: HDBSCAN leaves a few notes as outliers (1-7 of 150 for most seeds)."""
+    rng = np.random.default_rng(seed)
+    centers = _centers()
+    return np.asarray([centers[CODES.index(c)] + rng.normal(size=DIM) * spread for c in codes], dtype=np.float32)
+
+
+def test_outliers_are_reduced_into_topics():
+    docs, _, codes = make_corpus(150, seed=0)
+    for seed in (2, 4, 6):  # the first data set that has outliers; each fit takes about a second
+        embs = _touching_blobs(codes, seed)
+        kept = fit_topic_model(docs, embs, TopicModelConfig(reduce_outliers=False))
+        if -1 in kept.topics:
+            break
+    assert kept.n_outliers_before_reduction > 0 and -1 in kept.topics, "no data set with outliers"
+    assert -1 in kept.topic_info["topic"].to_list() and kept.topic_info["size"].sum() == 150
+
+    reduced = fit_topic_model(docs, embs, TopicModelConfig(reduce_outliers=True))
+    assert reduced.n_outliers_before_reduction == kept.n_outliers_before_reduction
+    assert -1 not in reduced.topics and -1 not in reduced.topic_info["topic"].to_list()
+    # Only the outliers moved, and the table's sizes follow the new assignment.
+    assert all(r == k for r, k in zip(reduced.topics, kept.topics) if k != -1)
+    sizes = dict(zip(reduced.topic_info["topic"].to_list(), reduced.topic_info["size"].to_list()))
+    assert sizes == {t: reduced.topics.count(t) for t in set(reduced.topics)}
+    assert adjusted_rand(reduced.topics, codes) > 0.7
+
+
+def test_fit_is_deterministic(corpus, fitted):
+    docs, embs, _ = corpus
+    again = fit_topic_model(docs, embs, TopicModelConfig(embedding_model=EMBEDDING_MODEL),
+                            doc_ids=[f"n{i:04d}" for i in range(N)])
+    assert again.topics == fitted.topics
+    assert again.topic_info.equals(fitted.topic_info)
+    assert again.model_version == fitted.model_version
+
+
+def test_fit_leaves_global_rng_untouched(corpus):
+    docs, embs, _ = corpus
+    np.random.seed(7)
+    expected = np.random.rand()
+    np.random.seed(7)
+    fit_topic_model(docs[:60], embs[:60])
+    assert np.random.rand() == expected
+
+
+def test_small_corpus_fits_with_scaled_down_parameters():
+    docs, embs, codes = make_corpus(30, seed=3)
+    cfg = TopicModelConfig()
+    assert cfg.effective_min_cluster_size(30) == 2 and cfg.effective_min_cluster_size(1000) == 10
+    result = fit_topic_model(docs, embs, cfg)
+    assert len(result.topics) == 30
+    assert result.topic_info["size"].sum() == 30
+
+
+def test_fit_rejects_mismatched_embeddings(corpus):
+    docs, embs, _ = corpus
+    with pytest.raises(ValueError):
+        fit_topic_model(docs[:20], embs[:10])
+
+
+# ---------------------------------------------------------------------------------------------
+# save / load / assign
+
+
+def test_safetensors_round_trip(tmp_path, corpus, fitted):
+    docs, embs, _ = corpus
+    path = save_topic_model(fitted.model, tmp_path / "topic_model", EMBEDDING_MODEL)
+    assert (path / "topic_embeddings.safetensors").is_file()
+    assert (path / "ctfidf.safetensors").is_file() and (path / "config.json").is_file()
+    assert not list(path.glob("*.pickle")) and not list(path.glob("*.bin"))
+    assert saved_embedding_model(path) == EMBEDDING_MODEL
+
+    loaded = load_topic_model(path)  # hub id not available offline: loads without an embedder
+    assigned = assign_topics(loaded, docs, embs)
+    agreement = np.mean(np.asarray(assigned) == np.asarray(fitted.topics))
+    assert agreement >= 0.95, agreement
+    # Topic words survive the round trip.
+    assert [w for w, _ in loaded.get_topic(0)] == [w for w, _ in fitted.model.get_topic(0)]
+
+
+def test_new_notes_land_in_their_planted_topic(tmp_path, corpus, fitted):
+    _, _, codes = corpus
+    topic_of = _topic_of_code(fitted.topics, codes)
+    new_docs, new_embs, new_codes = make_corpus(50, seed=99)  # same blobs, new noise and words
+    expected = [topic_of[c] for c in new_codes]
+
+    in_memory = assign_topics(fitted.model, new_docs, new_embs)  # UMAP.transform + HDBSCAN
+    loaded = load_topic_model(save_topic_model(fitted.model, tmp_path / "m", EMBEDDING_MODEL))
+    from_disk = assign_topics(loaded, new_docs, new_embs)  # cosine to topic embeddings
+    assert np.mean(np.asarray(from_disk) == np.asarray(expected)) >= 0.95
+    assert np.mean(np.asarray(in_memory) == np.asarray(expected)) >= 0.9
+    assert assign_topics(loaded, [], np.zeros((0, DIM))) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# month / refit policy
+
+
+def test_needs_refit():
+    assert needs_refit(0, 10)  # no model yet
+    assert not needs_refit(1000, 100, threshold=0.3)  # 9 % new
+    assert not needs_refit(700, 300, threshold=0.3)  # exactly 30 % is not above
+    assert needs_refit(700, 301, threshold=0.3)
+    assert needs_refit(1000, 0, force=True)
+    assert not needs_refit(1000, 0)
+    with pytest.raises(ValueError):
+        needs_refit(-1, 0)
+
+
+def test_model_fingerprint():
+    cfg = TopicModelConfig()
+    base = model_fingerprint(["a", "b", "c"], cfg)
+    assert base == model_fingerprint(["c", "a", "b"], cfg)  # a set of notes, not an order
+    assert base != model_fingerprint(["a", "b", "c", "d"], cfg)
+    assert base != model_fingerprint(["a", "b", "c"], TopicModelConfig(seed=1))
+    assert base != model_fingerprint(["a", "b", "c"], cfg, embedding_model="other/model")
+    # When to refit is not part of the fit.
+    assert base == model_fingerprint(["a", "b", "c"], TopicModelConfig(refit_threshold=0.9))
+
+
+def test_plan_assignment_keeps_fitted_and_transforms_new():
+    fitted_ids = [f"n{i}" for i in range(100)]
+    current = fitted_ids[5:] + [f"m{i}" for i in range(20)]  # 5 deleted, 20 new (~17 %)
+    plan = plan_assignment(current, fitted_ids, threshold=0.3)
+    assert not plan.refit
+    assert len(plan.keep) == 95 and set(plan.keep) <= set(fitted_ids)
+    assert plan.transform == sorted(f"m{i}" for i in range(20))
+    assert plan.share_new == pytest.approx(20 / 115)
+
+    big = plan_assignment(fitted_ids + [f"m{i}" for i in range(60)], fitted_ids, threshold=0.3)
+    assert big.refit and big.keep == [] and big.transform == []
+    assert plan_assignment(current, fitted_ids, force_refit=True).refit
+    assert plan_assignment(current, [], threshold=0.3).refit
+
+
+def test_note_clusters_frame_and_adjusted_rand():
+    frame = note_clusters_frame(["a", "b"], [0, -1], "v1", "transform")
+    assert frame.schema == pl.Schema({"note_id": pl.Utf8, "topic": pl.Int64, "model_version": pl.Utf8,
+                                      "assigned_by": pl.Utf8})
+    assert frame["topic"].to_list() == [0, -1]
+    assert adjusted_rand([1, 1, 0, 0], ["x", "x", "y", "y"]) == pytest.approx(1.0)
+    # -1 is a cluster of its own: outliers lower the score.
+    assert adjusted_rand([1, -1, 0, -1], ["x", "x", "y", "y"]) < 1.0
+    with pytest.raises(ValueError):
+        adjusted_rand([1], ["x", "y"])
