@@ -2,6 +2,17 @@
 
 So ``source('raw', 'notes')`` is the Python asset ``raw/notes`` and the lineage graph joins
 Python and dbt without glue. dbt tests appear as asset checks.
+
+The project is split into two ``@dbt_assets`` definitions, because Python assets sit between dbt models:
+``intermediate/int_author_phase_activity`` (dbt) → ``analysis/user_influence`` (Python) →
+``intermediate/int_notes_labelled`` (dbt). One op holding both ends would be a cycle.
+
+* ``rednote_dbt_models``: everything built from the raw layer alone (staging, current views, phases,
+  author activity, collection_summary, fig1).
+* ``rednote_dbt_analysis_models``: everything downstream of the ``enrich`` or ``analysis`` sources
+  (stg_enrich__*, int_notes_labelled, the Feng et al. figure marts). Keeping the enrich staging views here
+  too means the first definition runs on a warehouse that holds only the raw layer (DuckDB binds a view's
+  tables when it is created, so a view over a missing enrich table would fail).
 """
 
 import os
@@ -15,6 +26,9 @@ from dagster_duckdb import DuckDBResource
 from rednote_dagster.defs.resources import DUCKDB_POOL
 from rednote_dagster.defs.transform.project import dbt_project
 
+# dbt selector of the models that need Python-written labels or analyses (union of the two graphs).
+LABELLED_MODELS = "source:enrich+ source:analysis+"
+
 
 class RednoteDbtTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
@@ -27,13 +41,25 @@ class RednoteDbtTranslator(DagsterDbtTranslator):
         return f"dbt_{fqn[1]}" if len(fqn) > 2 else "dbt"
 
 
-@dbt_assets(
-    manifest=dbt_project().manifest_path,
-    project=dbt_project(),
-    dagster_dbt_translator=RednoteDbtTranslator(),
-    pool=DUCKDB_POOL,
-)
-def rednote_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
-    # dbt writes the same warehouse file as the Python assets (profiles.yml reads this variable).
-    os.environ["REDNOTE_WAREHOUSE"] = duckdb.database
-    yield from dbt.cli(["build"], context=context).stream()
+def _rednote_dbt_assets(name: str, *, select: str = "fqn:*", exclude: str = "") -> dg.AssetsDefinition:
+    """One `dbt build` op over a slice of the project, on the warehouse of the Python assets."""
+
+    @dbt_assets(
+        name=name,
+        manifest=dbt_project().manifest_path,
+        project=dbt_project(),
+        select=select,
+        exclude=exclude,
+        dagster_dbt_translator=RednoteDbtTranslator(),
+        pool=DUCKDB_POOL,
+    )
+    def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+        # dbt writes the same warehouse file as the Python assets (profiles.yml reads this variable).
+        os.environ["REDNOTE_WAREHOUSE"] = duckdb.database
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return _assets
+
+
+rednote_dbt_models = _rednote_dbt_assets("rednote_dbt_models", exclude=LABELLED_MODELS)
+rednote_dbt_analysis_models = _rednote_dbt_assets("rednote_dbt_analysis_models", select=LABELLED_MODELS)

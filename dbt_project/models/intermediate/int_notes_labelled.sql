@@ -1,0 +1,56 @@
+-- Every current note with its phase, engagement, sentiment, taxonomy code and its author's influence tier
+-- in that phase: the note-level table behind Figures 2, 4, 6 and 7 and the Python analyses.
+with notes as (
+    select * from {{ ref('int_notes_phased') }}
+),
+
+-- The enrichment of the note's latest crawl (same collection month); failing that, the latest one labelled.
+sentiment as (
+    select notes.note_id, s.score, s.label, s.passes_confidence
+    from notes
+    join {{ ref('stg_enrich__note_sentiment') }} as s on s.note_id = notes.note_id
+    qualify row_number() over (
+        partition by notes.note_id
+        order by (s.collection_month = notes.collection_month) desc, s.collection_month desc
+    ) = 1
+),
+
+topics as (
+    select notes.note_id, t.code, t.code_name, t.category, t.category_name
+    from notes
+    join {{ ref('stg_enrich__note_topics') }} as t on t.note_id = notes.note_id
+    qualify row_number() over (
+        partition by notes.note_id
+        order by (t.collection_month = notes.collection_month) desc, t.collection_month desc
+    ) = 1
+),
+
+influence as (
+    select author_key, phase, tier
+    from {{ source('analysis', 'user_influence') }}
+)
+
+select
+    notes.note_id,
+    notes.author_key,
+    notes.ny_date,
+    notes.phase,
+    -- an author the influence table does not rank in this phase counts as inactive (Feng et al. Fig 3)
+    coalesce(influence.tier, 'inactive')::varchar as tier,
+    topics.code,
+    topics.code_name,
+    topics.category,
+    topics.category_name,
+    sentiment.score::integer as score,
+    sentiment.label,
+    sentiment.passes_confidence,
+    notes.liked_count,
+    notes.collected_count,
+    notes.comment_count,
+    notes.share_count
+from notes
+left join influence
+    on influence.author_key = notes.author_key
+    and influence.phase = notes.phase
+left join topics on topics.note_id = notes.note_id
+left join sentiment on sentiment.note_id = notes.note_id

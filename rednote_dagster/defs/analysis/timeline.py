@@ -1,0 +1,66 @@
+"""analysis/phase_breakpoints: the phase boundaries recomputed from the daily note curve
+(Feng et al. 2025 §5, Figure 1) and compared with the configured ones."""
+
+import datetime as dt
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from rednote_dagster.defs.resources import DUCKDB_POOL
+from rednote_dagster.lib.phases import DEFAULT_STABILIZATION_START, DEFAULT_SURGE_START, PhaseBoundaries
+from rednote_dagster.lib.preview import markdown_table
+from rednote_dagster.lib.timeline import detect_breakpoints
+from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
+
+KEY = dg.AssetKey(["analysis", "phase_breakpoints"])
+DAILY = dg.AssetKey(["marts", "fig1_daily_notes"])
+
+
+class BreakpointConfig(dg.Config):
+    surge_start: str = DEFAULT_SURGE_START.isoformat()  # configured boundaries (lib/phases.py)
+    stabilization_start: str = DEFAULT_STABILIZATION_START.isoformat()
+    tolerance_days: int = 1  # the check warns when peak/trough is further than this from the configured date
+    ignore_zero_days: bool = True  # trough over days with ≥ 1 note (lib/timeline.py)
+
+
+@dg.asset(
+    key=KEY,
+    deps=[DAILY],
+    pool=DUCKDB_POOL,
+    group_name="analysis",
+    kinds={"duckdb", "polars"},
+    description=(
+        "Configured vs detected phase boundaries: surge_start = peak day of marts.fig1_daily_notes, "
+        "stabilization_start = lowest observed day after the peak (method peak_trough, the paper's "
+        "definition; earliest day on ties), plus a three-segment least-squares changepoint fit on "
+        "log1p(notes) for comparison (method changepoint_l2)."
+    ),
+    check_specs=[dg.AssetCheckSpec(
+        "detected_matches_configured", asset=KEY, blocking=False,
+        description="Peak and post-peak trough are within tolerance_days (1) of the configured boundaries "
+                    "(WARN only: the boundaries are a documented analysis choice).",
+    )],
+)
+def phase_breakpoints(context: dg.AssetExecutionContext, config: BreakpointConfig, duckdb: DuckDBResource):
+    with duckdb.get_connection() as con:
+        daily = con.sql("SELECT ny_date, notes FROM marts.fig1_daily_notes").pl()
+    if daily.is_empty():
+        raise dg.Failure("marts.fig1_daily_notes is empty: no curve to find the boundaries on")
+    bounds = PhaseBoundaries(dt.date.fromisoformat(config.surge_start), dt.date.fromisoformat(config.stabilization_start))
+    table = detect_breakpoints(daily, bounds, ignore_zero_days=config.ignore_zero_days)
+    with duckdb.get_connection() as con:
+        replace_partitions(con, [PartitionWrite("analysis.phase_breakpoints", table.to_arrow(), {})])
+
+    main = table.filter(table["method"] == "peak_trough")
+    yield dg.MaterializeResult(metadata={
+        "breakpoints": dg.MetadataValue.md(markdown_table(table)),
+        **{f"{r['boundary']}_detected": dg.MetadataValue.text(str(r["detected_date"])) for r in main.iter_rows(named=True)},
+        "dagster/row_count": dg.MetadataValue.int(table.height),
+    })
+    off = {r["boundary"]: r["days_off"] for r in main.iter_rows(named=True)}
+    passed = all(d is not None and abs(d) <= config.tolerance_days for d in off.values())
+    yield dg.AssetCheckResult(
+        check_name="detected_matches_configured", passed=passed, severity=dg.AssetCheckSeverity.WARN,
+        description=None if passed else f"detected boundaries are off the configured ones by {off} days",
+        metadata={"days_off": dg.MetadataValue.json(off), "tolerance_days": dg.MetadataValue.int(config.tolerance_days)},
+    )
