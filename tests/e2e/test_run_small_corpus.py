@@ -189,3 +189,38 @@ def test_topic_model_is_deterministic_and_reported(ran):
     assert result.success
     assert clusters() == first, "refitting on the same data must give identical assignments"
     assert (ran / "models" / "topic_model" / "topic_embeddings.safetensors").exists()
+
+
+def test_breakpoints_and_influence_tiers_recover_the_planted_ones(ran):
+    with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
+        truth_table(con, ran, "notes")
+        breakpoints = con.sql("""SELECT boundary, days_off FROM analysis.phase_breakpoints
+                                 WHERE method = 'peak_trough'""").fetchall()
+        tiers = con.sql("""
+            WITH planted AS (SELECT DISTINCT n.author_key, t.phase, t.tier FROM raw.notes n JOIN truth_notes t USING (note_id))
+            SELECT p.tier AS planted, u.tier AS found, count(*) AS n
+            FROM analysis.user_influence u JOIN planted p USING (author_key, phase) GROUP BY ALL""").fetchall()
+    assert dict(breakpoints) == {"surge_start": 0, "stabilization_start": 0}
+    counts = {(p, f): n for p, f, n in tiers}
+    planted_high = sum(n for (p, _), n in counts.items() if p == "high")
+    print(f"planted high-influence user-phases found high: {counts.get(('high', 'high'), 0)}/{planted_high}")
+    assert planted_high > 10 and counts.get(("high", "high"), 0) >= 0.9 * planted_high
+
+
+def test_figure_marts_keep_the_planted_orderings(ran):
+    with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
+        share = {(t, c): s for t, c, s in con.sql(
+            "SELECT tier, code, share FROM marts.fig4_topic_share_by_influence").fetchall()}
+        fig7 = {(c, t): m for c, t, m in con.sql(
+            "SELECT code, tier, mean_score FROM marts.fig7_sentiment_by_topic_influence").fetchall()}
+        chi = con.sql("SELECT n_high, n_low, dof, p_value, cramers_v FROM analysis.sentiment_chi_square").fetchall()
+        fig1 = con.sql("SELECT sum(notes), count(*) FROM marts.fig1_daily_notes").fetchall()[0]
+        fig3 = con.sql("SELECT sum(users) FROM marts.fig3_phase_transitions WHERE from_phase = 'pre_ban'").fetchall()[0][0]
+    # Fig 4: low-influence users post most personal stories; high ones more food/lifestyle, language, politics
+    assert share[("low", "5b")] > share[("high", "5b")]
+    for code in ("2c", "3a", "2a"):
+        assert share[("high", code)] > share[("low", code)]
+    # Fig 7: arts are warmer among low-influence users; high-influence nationalism posts are negative
+    assert fig7[("6", "low")] > fig7[("6", "high")] and fig7[("3c", "high")] < 0
+    assert chi[0][0] == 400 and chi[0][1] == 400 and chi[0][2] == 4 and 0 <= chi[0][3] <= 1
+    assert fig1[0] == 2000 and fig3 == 60
