@@ -9,36 +9,18 @@ creators as (
     select author_key, followers from {{ ref('int_creators_current') }}
 ),
 
-per_phase as (
-    select
-        author_key,
-        phase,
-        count(*) as notes,
-        sum(coalesce(liked_count, 0)) as likes,
-        sum(coalesce(collected_count, 0)) as collects,
-        sum(coalesce(comment_count, 0)) as comments,
-        sum(coalesce(share_count, 0)) as shares
-    from notes
-    group by author_key, phase
-),
-
-whole_study as (
-    select
-        author_key,
-        'all' as phase,
-        count(*) as notes,
-        sum(coalesce(liked_count, 0)) as likes,
-        sum(coalesce(collected_count, 0)) as collects,
-        sum(coalesce(comment_count, 0)) as comments,
-        sum(coalesce(share_count, 0)) as shares
-    from notes
-    group by author_key
-),
-
+-- One aggregation, two grains: (author, phase) and (author) = the whole study, labelled 'all'.
 activity as (
-    select * from per_phase
-    union all
-    select * from whole_study
+    select
+        author_key,
+        coalesce(phase, 'all') as phase,
+        count(*) as notes,
+        sum(coalesce(liked_count, 0)) as likes,
+        sum(coalesce(collected_count, 0)) as collects,
+        sum(coalesce(comment_count, 0)) as comments,
+        sum(coalesce(share_count, 0)) as shares
+    from notes
+    group by grouping sets ((author_key, phase), (author_key))
 )
 
 select

@@ -6,23 +6,11 @@ with notes as (
 
 -- The enrichment of the note's latest crawl (same collection month); failing that, the latest one labelled.
 sentiment as (
-    select notes.note_id, s.score, s.label, s.passes_confidence
-    from notes
-    join {{ ref('stg_enrich__note_sentiment') }} as s on s.note_id = notes.note_id
-    qualify row_number() over (
-        partition by notes.note_id
-        order by (s.collection_month = notes.collection_month) desc, s.collection_month desc
-    ) = 1
+    {{ label_of_current_crawl('notes', ref('stg_enrich__note_sentiment'), ['score', 'label', 'passes_confidence']) }}
 ),
 
 topics as (
-    select notes.note_id, t.code, t.code_name, t.category, t.category_name
-    from notes
-    join {{ ref('stg_enrich__note_topics') }} as t on t.note_id = notes.note_id
-    qualify row_number() over (
-        partition by notes.note_id
-        order by (t.collection_month = notes.collection_month) desc, t.collection_month desc
-    ) = 1
+    {{ label_of_current_crawl('notes', ref('stg_enrich__note_topics'), ['code', 'code_name', 'category', 'category_name']) }}
 ),
 
 influence as (
