@@ -29,7 +29,8 @@ def main() -> None:
     notes, comments = corpus_texts(corpus("small", args.seed))
     import random
 
-    texts = notes + comments
+    # Notes are the unit of the topic analyses but a tenth of the texts: repeat them to half the mix.
+    texts = notes * max(1, round(len(comments) / max(1, len(notes)))) + comments
     random.Random(f"{args.seed}:finetune").shuffle(texts)
     if args.out.exists():
         shutil.rmtree(args.out)

@@ -1,0 +1,72 @@
+"""Embedding backends: the Embedder (local folder, bundled MiniLM, reuse of known vectors), the
+supervised backend on manual codes and the zero-shot backend on label descriptions."""
+
+import numpy as np
+import pytest
+
+from rednote_dagster.lib.labelling.cache import input_hash, label_documents
+from rednote_dagster.lib.labelling.embeddings import (
+    BUNDLED_MINILM, Embedder, SupervisedOnEmbeddings, ZeroShotOnEmbeddings,
+)
+from rednote_dagster.lib.labelling.scheme import Document
+from rednote_dagster.lib.labelling.schemes import TAXONOMY
+from tests.tiny_models import tiny_sentence_encoder
+
+POOLS = {
+    "2c": ["dumplings", "noodles", "recipe", "cooking", "spicy", "饺子", "火锅", "早餐"],
+    "1a": ["ban", "congress", "censorship", "court", "shutdown", "禁令", "法院", "国会"],
+    "6": ["painting", "drawing", "music", "guitar", "sketch", "绘画", "音乐", "唱歌"],
+}
+
+
+def texts_for(code, n, seed):
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(POOLS[code], 4)) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def tiny_embedder(tmp_path_factory):
+    corpus = [t for code in POOLS for t in texts_for(code, 30, 0)]
+    return Embedder(str(tiny_sentence_encoder(tmp_path_factory.mktemp("enc"), corpus)))
+
+
+def test_embedder_local_folder_normalises_and_reuses_known_vectors(tiny_embedder):
+    assert tiny_embedder.model_revision.startswith("local-")
+    vectors = tiny_embedder.encode(["饺子 dumplings", "court ban", "饺子 dumplings"])
+    assert vectors.shape == (3, tiny_embedder.dimension)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    before = tiny_embedder.encoded
+    tiny_embedder.encode(["court ban"])
+    assert tiny_embedder.encoded == before, "a known text is not embedded again"
+    assert input_hash("court ban") in tiny_embedder.fresh
+
+
+def test_supervised_backend_learns_the_manual_codes(tiny_embedder):
+    train = [(t, code) for code in POOLS for t in texts_for(code, 25, 1)]
+    backend = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, [t for t, _ in train], [c for _, c in train])
+    held_out = [(t, code) for code in POOLS for t in texts_for(code, 10, 2)]
+    preds = backend.predict([Document(t) for t, _ in held_out])
+    accuracy = np.mean([p.code == code for p, (_, code) in zip(preds, held_out)])
+    assert accuracy >= 0.8
+    for p in preds:
+        assert len(p.probabilities) == len(TAXONOMY.codes) and sum(p.probabilities) == pytest.approx(1.0)
+        # codes nobody coded get probability 0, never a guess
+        assert all(p.probabilities[i] == 0 for i, c in enumerate(TAXONOMY.codes) if c not in POOLS)
+    other = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, [t for t, _ in train][:-1], [c for _, c in train][:-1])
+    assert other.model_revision != backend.model_revision, "another training set is another model"
+    with pytest.raises(ValueError, match="not in scheme"):
+        SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, ["x", "y"], ["1a", "food"])
+
+
+def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
+    embedder = Embedder()
+    assert embedder.model_id == BUNDLED_MINILM and embedder.model_revision.startswith("local-")
+    backend = ZeroShotOnEmbeddings(TAXONOMY, embedder)
+    run = label_documents(backend, [
+        Document("What I eat in a day: breakfast, lunch and dinner food"),
+        Document("Congress and the Supreme Court upheld the TikTok ban, the app shuts down Sunday"),
+        Document("My new watercolor painting and a guitar song I wrote"),
+    ])
+    assert [p.code for p in run.predictions] == ["2c", "1a", "6"]
+    assert run.backend["backend"] == "zero-shot" and run.cache_misses == 3
