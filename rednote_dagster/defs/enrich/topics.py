@@ -46,7 +46,7 @@ def build_taxonomy_backend(context, duckdb: DuckDBResource, rednote: RednoteData
         return ZeroShotOnEmbeddings(TAXONOMY, embedder), embedder, set()
     training, _ = split(read_manual_coding(coding_path), settings.validation_share)
     codes = consensus(training)
-    df, docs = documents_of(duckdb, LATEST_CRAWL_FILTER, [])
+    df, docs = documents_of(duckdb, f"{LATEST_CRAWL_FILTER} AND list_contains(?, note_id)", [codes["note_id"].to_list()])
     text_of = {n: d.text for n, d in zip(df["note_id"], docs)}
     pairs = [(text_of[n], c) for n, c in codes.iter_rows() if n in text_of and text_of[n].strip()]
     context.log.info(f"supervised taxonomy backend: {len(pairs)} manually coded training notes "
