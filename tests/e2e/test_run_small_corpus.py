@@ -20,6 +20,7 @@ def ran(tmp_path_factory):
     mp.setenv("REDNOTE_DATA_DIR", str(root))
     mp.setenv("REDNOTE_PSEUDONYM_KEY", "e2e-key")
     mp.setenv("DAGSTER_HOME", str(root.parent / "dagster_home"))
+    mp.setenv("HF_HUB_OFFLINE", "1")  # hermetic: the offline defaults, whatever the network allows
     (root.parent / "dagster_home").mkdir()
     assert main(["run", "--scale", "small", "--seed", "0"]) == 0
     yield root
