@@ -94,3 +94,19 @@ def write_csv(path: Path, records: list[dict]) -> Path:
     writer.writerows(records)
     path.write_bytes(buf.getvalue().encode("utf-8-sig"))
     return path
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[dict]]) -> Path:
+    """A workbook the way MediaCrawler's Excel store writes one: a header row per sheet, None as ""."""
+    from openpyxl import Workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    book.remove(book.active)
+    for name, records in sheets.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(records[0].keys()))
+        for record in records:
+            sheet.append(["" if v is None else v if isinstance(v, (int, float)) else str(v) for v in record.values()])
+    book.save(path)
+    return path

@@ -178,3 +178,21 @@ def test_empty_month_writes_empty_partition(data_root, resources):
     (data_root / "inbox" / "2025-04").mkdir()
     materialize(RAW, resources, "2025-04-01")
     assert query(data_root, "SELECT count(*) FROM raw.notes") == [(0,)]
+
+
+def test_excel_workbooks_are_ingested_and_conserved(data_root, resources):
+    from tests.xhs_samples import write_xlsx
+
+    write_xlsx(data_root / "inbox/2025-03/xhs/xhs_search_20250309_101500.xlsx", {
+        "Contents": [note(1, liked="1.2万"), note(2, time="not a time"), note(1, liked="3")],
+        "Comments": [comment(1, 1, parent=0), comment(2, 1, parent=hex_id(1, "6790aaaa"))],
+        "Creators": [creator(1)],
+    })
+    result = materialize(RAW, resources, MARCH)
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    log = {r[0]: r[1:] for r in query(data_root, """
+        SELECT entity, records_read, accepted, rejected, duplicates FROM raw.ingest_log
+        WHERE source_file = 'xhs/xhs_search_20250309_101500.xlsx'""")}
+    assert log == {"note": (3, 1, 1, 1), "comment": (2, 2, 0, 0), "creator": (1, 1, 0, 0)}
+    assert query(data_root, "SELECT liked_count FROM raw.notes") in ([(12000,)], [(3,)])
+    assert query(data_root, "SELECT count(*) FROM raw.comments WHERE parent_comment_id IS NOT NULL") == [(1,)]

@@ -1,5 +1,6 @@
 """File-name and layout vintages (format notes §2.1, §2.2, §9)."""
 
+import json
 from pathlib import Path
 
 from rednote_dagster.lib.xhs.discovery import classify, discover
@@ -31,3 +32,22 @@ def test_discover_skips_media_and_reports_unknown(tmp_path):
     assert [f.relative_path for f in found] == ["xhs/json/search_contents_2025-01-14.json"]
     assert skipped == ["xhs/notes.txt", "xhs/random.json"]
     assert discover(Path(tmp_path / "missing")) == ([], [])
+
+
+def test_excel_workbook_yields_one_source_per_entity_sheet(tmp_path):
+    from rednote_dagster.lib.xhs.readers import read_file
+    from tests.xhs_samples import comment, note, write_xlsx
+
+    write_xlsx(tmp_path / "xhs/xhs_search_20250114_101500.xlsx", {
+        "Contents": [note(1), note(2, desc="多行\n描述", liked="1.2万")],
+        "Comments": [comment(1, 1, parent=0)],
+    })
+    write_xlsx(tmp_path / "xhs/report.xlsx", {"Sheet": [{"a": 1}]})  # not MediaCrawler's
+    found, skipped = discover(tmp_path)
+    assert [(s.entity, s.fmt, s.sheet, s.crawler_type) for s in found] == [
+        ("note", "xlsx", "Contents", "search"), ("comment", "xlsx", "Comments", "search")]
+    assert skipped == ["xhs/report.xlsx"]
+    read = read_file(found[0].path, found[0].fmt, found[0].sheet)
+    records = [json.loads(t) for t in read.texts]
+    assert read.records_read == 2 and records[1]["desc"] == "多行\n描述" and records[1]["liked_count"] == "1.2万"
+    assert records[0]["note_id"] == note(1)["note_id"]

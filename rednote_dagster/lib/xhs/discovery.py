@@ -18,6 +18,11 @@ from pathlib import Path
 ENTITIES = ("note", "comment", "creator")
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".csv": "csv"}
 
+# Excel output (SAVE_DATA_OPTION=excel): one workbook per run, `xhs_{crawler}_{YYYYMMDD_HHMMSS}.xlsx`,
+# one sheet per entity (format notes §2.1; store/excel_store_base.py).
+_WORKBOOK = re.compile(r"^xhs_(?P<crawler>search|detail|creator|none)_(?P<stamp>\d{8}_\d{6})$", re.IGNORECASE)
+SHEETS = {"Contents": "note", "Comments": "comment", "Creators": "creator"}
+
 # `{N}_` prefix (2024-04..2025-09), then crawler type (or the 2025-09 `None` bug), then the item type.
 _NAME = re.compile(
     r"^(?:\d+_)?(?P<crawler>search|detail|creator|none)_(?P<item>contents|comments|creator)(?:_(?P<date>.+))?$",
@@ -31,8 +36,28 @@ class SourceFile:
     path: Path
     relative_path: str  # relative to the collection-month folder, '/'-separated: stored as source_file
     entity: str  # note | comment | creator
-    fmt: str  # json | jsonl | csv
+    fmt: str  # json | jsonl | csv | xlsx
     crawler_type: str | None  # search | detail | creator | None (the 2025-09 'None_' bug)
+    sheet: str | None = None  # xlsx: the worksheet holding this entity
+
+
+def workbook_sources(path: Path, root: Path) -> list[SourceFile] | None:
+    """One source per entity sheet of a MediaCrawler workbook; None if the file is not one."""
+    match = _WORKBOOK.match(path.stem) if path.suffix.lower() == ".xlsx" else None
+    if match is None:
+        return None
+    from openpyxl import load_workbook
+
+    try:
+        sheets = load_workbook(path, read_only=True).sheetnames
+    except Exception:  # noqa: BLE001 - a damaged workbook is reported as skipped, not a crash
+        return None
+    crawler = match.group("crawler").lower()
+    return [
+        SourceFile(path=path, relative_path=path.relative_to(root).as_posix(), entity=SHEETS[name], fmt="xlsx",
+                   crawler_type=None if crawler == "none" else crawler, sheet=name)
+        for name in sheets if name in SHEETS
+    ] or None
 
 
 def classify(path: Path, root: Path) -> SourceFile | None:
@@ -69,9 +94,11 @@ def discover(month_dir: Path) -> tuple[list[SourceFile], list[str]]:
             continue
         if any(part in ("images", "videos", "words") for part in rel.parts[:-1]):
             continue
-        source = classify(path, month_dir)
-        if source is None:
+        sources = workbook_sources(path, month_dir)
+        if sources is None:
+            source = classify(path, month_dir)
+            sources = [source] if source is not None else []
+        if not sources:
             skipped.append(rel.as_posix())
-        else:
-            found.append(source)
+        found.extend(sources)
     return found, skipped

@@ -67,7 +67,7 @@ def _records_table(files: list[SourceFile]) -> tuple[pa.Table, list[tuple[str, i
     read_counts: dict[str, int] = {}
     total_bytes = 0
     for file_order, src in enumerate(files):
-        result = read_file(src.path, src.fmt)
+        result = read_file(src.path, src.fmt, src.sheet)
         total_bytes += result.bytes_read
         read_counts[src.relative_path] = result.records_read
         n = len(result.texts)

@@ -128,8 +128,32 @@ def read_csv(data: bytes) -> FileRead:
     return out
 
 
+def read_xlsx_sheet(path: Path, sheet: str) -> FileRead:
+    """One worksheet of a MediaCrawler workbook: a header row, then one record per row. MediaCrawler
+    writes None as "" and str()s lists and dicts, so cells are text or numbers; empty rows are skipped."""
+    from openpyxl import load_workbook
+
+    out = FileRead(bytes_read=path.stat().st_size)
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book[sheet].iter_rows(values_only=True)
+        header = [str(h) if h is not None else "" for h in next(rows, ())]
+        index = 0
+        for row in rows:
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                continue
+            values = ["" if v is None else v for v in row]
+            out.add(index, json.dumps(dict(zip(header, values)), ensure_ascii=False, default=str))
+            index += 1
+    finally:
+        book.close()
+    return out
+
+
 READERS = {"jsonl": read_jsonl, "json": read_json_array, "csv": read_csv}
 
 
-def read_file(path: Path, fmt: str) -> FileRead:
+def read_file(path: Path, fmt: str, sheet: str | None = None) -> FileRead:
+    if fmt == "xlsx":
+        return read_xlsx_sheet(path, sheet or "")
     return READERS[fmt](path.read_bytes())
