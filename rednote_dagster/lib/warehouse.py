@@ -29,6 +29,14 @@ class KeyedWrite:
     keys: tuple[str, ...]
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether schema.table exists (fetchall: duckdb 2 refuses work after an unfinished fetchone)."""
+    schema, name = table.split(".")
+    return con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+    ).fetchall()[0][0] > 0
+
+
 def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, view: str) -> None:
     schema = table.split(".")[0]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from rednote_dagster.lib.labelling.base import LabelBackend
 from rednote_dagster.lib.labelling.cache import LabelRun, label_documents, lookup
 from rednote_dagster.lib.labelling.scheme import Document
+from rednote_dagster.lib.warehouse import table_exists
 
 
 def label_with_warehouse_cache(duckdb: DuckDBResource, backend: LabelBackend, documents: list[Document]) -> LabelRun:
@@ -39,10 +40,7 @@ def seed_embeddings(duckdb: DuckDBResource, embedder) -> None:
     import numpy as np
 
     with duckdb.get_connection() as con:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'enrich' AND table_name = 'text_embeddings'"
-        ).fetchall()[0][0]
-        if not exists:
+        if not table_exists(con, EMBEDDINGS_TABLE):
             return
         rows = con.execute(
             f"SELECT input_hash, embedding FROM {EMBEDDINGS_TABLE} WHERE model_id = ? AND model_revision = ?",

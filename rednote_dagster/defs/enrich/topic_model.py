@@ -24,7 +24,7 @@ from rednote_dagster.lib.topics import (
     TopicModelConfig, assign_topics, fit_topic_model, load_topic_model, note_clusters_frame, plan_assignment,
     save_topic_model,
 )
-from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
+from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions, table_exists
 
 MODEL_KEY = dg.AssetKey(["enrich", "topic_model"])
 INFO_KEY = dg.AssetKey(["enrich", "topic_info"])
@@ -42,9 +42,7 @@ def _previous(duckdb: DuckDBResource, manifest: dict) -> pl.DataFrame:
     if not manifest:
         return pl.DataFrame()
     with duckdb.get_connection() as con:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables "
-                             "WHERE table_schema = 'enrich' AND table_name = 'note_clusters'").fetchall()[0][0]
-        if not exists:
+        if not table_exists(con, "enrich.note_clusters"):
             return pl.DataFrame()
         return con.sql("SELECT * FROM enrich.note_clusters WHERE model_version = ?",
                        params=[manifest["model_version"]]).pl()

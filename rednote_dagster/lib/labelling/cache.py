@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.scheme import Document
-from rednote_dagster.lib.warehouse import KeyedWrite
+from rednote_dagster.lib.warehouse import KeyedWrite, table_exists
 
 CACHE_TABLE = "enrich.label_cache"
 CACHE_KEYS = ("scheme", "scheme_fingerprint", "backend", "model_id", "model_revision", "input_hash")
@@ -55,11 +55,7 @@ def _key(backend: LabelBackend) -> dict[str, str]:
 
 def lookup(con: duckdb.DuckDBPyConnection, backend: LabelBackend, hashes: list[str]) -> dict[str, Prediction]:
     """Cached predictions of this backend for the given input hashes."""
-    # fetchall, not fetchone: duckdb 2 refuses further work on a connection with an unfinished result
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'enrich' AND table_name = 'label_cache'"
-    ).fetchall()[0][0]
-    if not exists or not hashes:
+    if not hashes or not table_exists(con, CACHE_TABLE):
         return {}
     key = _key(backend)
     con.register("_wanted_hashes", pa.table({"input_hash": pa.array(sorted(set(hashes)), pa.string())}))
