@@ -92,7 +92,8 @@ def _print_summary(paths: DataPaths) -> None:
     print(markdown_table(summary.with_columns(pl.col("collection_month").cast(pl.Utf8))))
     print("\nMost common reject reasons (raw.rejects):")
     print(markdown_table(rejects))
-    print(f"\nwarehouse: {paths.warehouse}")
+    print(f"\nreport:    {paths.reports / 'report.html'}  (tables as CSV and Parquet in {paths.reports})")
+    print(f"warehouse: {paths.warehouse}")
     print(f"inbox:     {paths.inbox}")
     print(f"UI:        make ui  (runs are recorded in {os.environ['DAGSTER_HOME']})")
 

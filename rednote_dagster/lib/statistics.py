@@ -20,10 +20,10 @@ engagement score (Feng et al. 2025 §6.3–6.4; analysis_anchors.md §5).
    cells, and the permutation p-value (``scipy.stats.PermutationMethod``, seeded) — always
    computed — is the one to quote.
 
-Category engagement (Figure 5): for one tier (high), per phase, each taxonomy category's notes
-give mean likes, collects, comments and shares per note; the categories of the phase are the
-rows of the same entropy weight method as the influence score (``lib.influence.entropy_detail``),
-so the score is in [0, 1] and the weakest category on every metric scores 0 (cf. the paper's
+Category engagement (Figure 5): for one tier (high), per phase, each taxonomy code's notes
+give mean likes, collects, comments and shares per note; the codes of the phase are the rows of
+the same entropy weight method as the influence score (``lib.influence.entropy_detail``), so the
+score is in [0, 1] and the weakest code on every metric scores 0 (cf. the paper's
 "0.00 in the Pre-Ban Phase").
 """
 
@@ -181,26 +181,32 @@ def sentiment_chi_square(notes: pl.DataFrame, per_group: int = 400, seed: int = 
 
 
 ENGAGEMENT_SCHEMA = {
-    "phase": pl.String, "category": pl.String, "category_name": pl.String, "notes": pl.Int64,
-    "mean_likes": pl.Float64, "mean_collects": pl.Float64, "mean_comments": pl.Float64,
-    "mean_shares": pl.Float64, "engagement_score": pl.Float64, "rank": pl.Int64,
+    "phase": pl.String, "code": pl.String, "code_name": pl.String, "category": pl.String,
+    "category_name": pl.String, "notes": pl.Int64, "mean_likes": pl.Float64, "mean_collects": pl.Float64,
+    "mean_comments": pl.Float64, "mean_shares": pl.Float64, "engagement_score": pl.Float64, "rank": pl.Int64,
 }
 
 
 def category_engagement(notes_labelled: pl.DataFrame, tier: str = "high") -> pl.DataFrame:
-    """Figure 5: per phase, the categories of ``tier`` users' notes scored by the entropy weight
-    method over mean likes / collects / comments / shares per note (rank 1 = most engaging;
-    ties by category). Notes without a category are left out; missing counts count as 0."""
-    need = {"phase", "tier", "category", "liked_count", "collected_count", "comment_count", "share_count"}
+    """Figure 5: per phase, the taxonomy codes of ``tier`` users' notes scored by the entropy weight
+    method over mean likes / collects / comments / shares per note (rank 1 = most engaging; ties by
+    code). Scored per code because the paper's Figure 5 names codes ("Food / Fashion / Lifestyle",
+    "Marketing & E-Commerce"); the category is carried for grouping. Notes without a code are left
+    out; missing counts count as 0."""
+    need = {"phase", "tier", "code", "liked_count", "collected_count", "comment_count", "share_count"}
     missing = need - set(notes_labelled.columns)
     if missing:
         raise ValueError(f"notes_labelled lacks columns {sorted(missing)}")
-    name = pl.col("category_name") if "category_name" in notes_labelled.columns else pl.lit(None, pl.String)
+
+    def first_of(column: str) -> pl.Expr:
+        value = pl.col(column) if column in notes_labelled.columns else pl.lit(None, pl.String)
+        return value.drop_nulls().first().cast(pl.String).alias(column)
+
     means = (
-        notes_labelled.filter((pl.col("tier") == tier) & pl.col("category").is_not_null())
+        notes_labelled.filter((pl.col("tier") == tier) & pl.col("code").is_not_null())
         .with_columns(pl.col("liked_count", "collected_count", "comment_count", "share_count").fill_null(0))
-        .group_by("phase", pl.col("category").cast(pl.String))
-        .agg(name.drop_nulls().first().cast(pl.String).alias("category_name"),
+        .group_by("phase", pl.col("code").cast(pl.String))
+        .agg(first_of("code_name"), first_of("category"), first_of("category_name"),
              pl.len().cast(pl.Int64).alias("notes"),
              pl.col("liked_count").mean().alias("mean_likes"),
              pl.col("collected_count").mean().alias("mean_collects"),
@@ -209,12 +215,12 @@ def category_engagement(notes_labelled: pl.DataFrame, tier: str = "high") -> pl.
     )
     frames = []
     for phase in sorted(means["phase"].unique().to_list(), key=_phase_key):
-        part = means.filter(pl.col("phase") == phase).sort("category")
+        part = means.filter(pl.col("phase") == phase).sort("code")
         detail = entropy_detail(part.select([f"mean_{m}" for m in ENGAGEMENT_METRICS]).to_numpy()
                                 .reshape(part.height, len(ENGAGEMENT_METRICS)))
         frames.append(part.with_columns(
             pl.Series("engagement_score", detail.scores, dtype=pl.Float64),
-            pl.Series("rank", rank_by_score(part["category"].to_list(), detail.scores), dtype=pl.Int64)))
+            pl.Series("rank", rank_by_score(part["code"].to_list(), detail.scores), dtype=pl.Int64)))
     if not frames:
         return pl.DataFrame(schema=ENGAGEMENT_SCHEMA)
     return pl.concat([f.select(list(ENGAGEMENT_SCHEMA)).cast(ENGAGEMENT_SCHEMA) for f in frames]).sort(

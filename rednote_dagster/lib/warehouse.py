@@ -52,13 +52,18 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWri
         for i, write in enumerate(writes):
             view = f"_incoming_{i}"
             con.register(view, write.data)
+            if isinstance(write, PartitionWrite) and not write.where:
+                # The whole table is replaced, so its schema follows the data: a new release that adds
+                # or renames a column of an unpartitioned asset needs no migration.
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {write.table.split('.')[0]}")
+                con.execute(f"CREATE OR REPLACE TABLE {write.table} AS SELECT * FROM {view}")
+                continue
             _ensure_table(con, write.table, view)
             if isinstance(write, KeyedWrite):
                 matches = " AND ".join(f"{write.table}.{k} IS NOT DISTINCT FROM {view}.{k}" for k in write.keys)
                 con.execute(f"DELETE FROM {write.table} USING {view} WHERE {matches}")
             else:
-                # an empty ``where`` replaces the whole table (unpartitioned assets)
-                predicate = " AND ".join(f"{col} = ?" for col in write.where) or "true"
+                predicate = " AND ".join(f"{col} = ?" for col in write.where)
                 con.execute(f"DELETE FROM {write.table} WHERE {predicate}", list(write.where.values()))
             con.execute(f"INSERT INTO {write.table} BY NAME SELECT * FROM {view}")
         con.execute("COMMIT")

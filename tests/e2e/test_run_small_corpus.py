@@ -225,3 +225,72 @@ def test_figure_marts_keep_the_planted_orderings(ran):
     assert fig7[("6", "low")] > fig7[("6", "high")] and fig7[("3c", "high")] < 0
     assert chi[0][0] == 400 and chi[0][1] == 400 and chi[0][2] == 4 and 0 <= chi[0][3] <= 1
     assert fig1[0] == 2000 and fig3 == 60
+
+
+# -- the report -------------------------------------------------------------------------------------
+GENERATED_LINE = re.compile(r"Generated [^<]*? by rednote_dagster")
+
+
+def test_report_is_complete_and_regenerates_identically(ran):
+    import dagster as dg
+
+    from rednote_dagster.defs.report.study_report import study_report
+    from rednote_dagster.defs.resources import build_resources
+    from rednote_dagster.lib.report.figures import FIGURES
+    from rednote_dagster.lib.settings import DataPaths
+
+    report = ran / "reports" / "report.html"
+    first = report.read_text(encoding="utf-8")
+    assert 'id="synthetic-banner"' in first  # the bundled corpus is labelled as such
+    assert "not drawn" not in first and "Not available" not in first
+    assert all(f'id="{spec.slug}"' in first for spec in FIGURES)
+    assert "<script src=" not in first  # plotly.js is inlined: the file opens offline
+    assert "Jan 19, 2025: " in first and "Apr 4, 2025: " in first  # paper vs pipeline filled in
+
+    assert dg.materialize([study_report], resources=build_resources(DataPaths(ran))).success
+    second = report.read_text(encoding="utf-8")
+    assert GENERATED_LINE.search(first)
+    assert GENERATED_LINE.sub("", first) == GENERATED_LINE.sub("", second)
+
+    with warehouse(ran) as con:
+        marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()
+        for (table,) in marts:
+            rows = con.execute(f"SELECT count(*) FROM marts.{table}").fetchall()[0][0]
+            assert pl.read_parquet(ran / "reports" / "marts" / f"{table}.parquet").height == rows
+            assert pl.read_csv(ran / "reports" / "marts" / f"{table}.csv").height == rows
+
+
+@pytest.mark.browser
+def test_report_renders_offline_in_headless_chromium(ran, tmp_path):
+    from tests.browser import ARTIFACTS, launch_chromium
+
+    from rednote_dagster.lib.report.figures import FIGURES
+
+    report = ran / "reports" / "report.html"
+    with launch_chromium() as browser:
+        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+        requests = []
+        # Only the file itself may load: any other request is recorded and refused.
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                      else (requests.append(route.request.url), route.abort()))
+        page = context.new_page()
+        problems = []
+        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.goto(report.as_uri())
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(FIGURES)}",
+                               timeout=30_000)
+        for spec in FIGURES:
+            plot = page.locator(f"#{spec.slug}")
+            assert plot.locator(".main-svg").count() >= 1, f"figure {spec.number} not rendered"
+            box = plot.bounding_box()
+            assert box and box["width"] > 300 and box["height"] > 200
+        assert page.locator("#figure-3 .sankey").count() == 1  # Figure 3 is a Sankey
+        shot = tmp_path / "report.png"
+        page.screenshot(path=str(shot), full_page=True)
+        context.close()
+    assert not problems, problems
+    assert not requests, f"the report asked the network for {requests}"
+    assert shot.stat().st_size > 50_000
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "report.png").write_bytes(shot.read_bytes())

@@ -94,8 +94,8 @@ def test_chi_square_not_computed_without_a_group():
 
 
 def labelled(rows):
-    return pl.DataFrame(rows, schema={"phase": pl.String, "tier": pl.String, "category": pl.String,
-                                      "category_name": pl.String, "liked_count": pl.Int64, "collected_count": pl.Int64,
+    return pl.DataFrame(rows, schema={"phase": pl.String, "tier": pl.String, "code": pl.String,
+                                      "code_name": pl.String, "liked_count": pl.Int64, "collected_count": pl.Int64,
                                       "comment_count": pl.Int64, "share_count": pl.Int64}, orient="row")
 
 
@@ -109,14 +109,14 @@ def test_category_engagement_uses_the_entropy_weights_on_means():
         ("pre_ban", "high", "3", "Arts", 5, 5, 5, 5),
     ]
     table = category_engagement(labelled(rows))
-    surge = table.filter(pl.col("phase") == "surge").sort("category")
-    # rows: categories 1, 2, 3; columns likes, collects, comments, shares (means per note)
+    surge = table.filter(pl.col("phase") == "surge").sort("code")
+    # rows: codes 1, 2, 3; columns likes, collects, comments, shares (means per note)
     expected = entropy_scores([[20, 2, 1, 1], [100, 5, 3, 1], [0, 0, 0, 0]])
     np.testing.assert_allclose(surge["engagement_score"].to_numpy(), expected)
     assert surge["notes"].to_list() == [2, 1, 1]
-    assert surge.sort("rank")["category_name"].to_list() == ["Food", "Self", "Arts"]
+    assert surge.sort("rank")["code_name"].to_list() == ["Food", "Self", "Arts"]
     pre = table.filter(pl.col("phase") == "pre_ban")
-    assert pre.height == 1 and pre["engagement_score"][0] == 0.0  # a lone category: degenerate, score 0
+    assert pre.height == 1 and pre["engagement_score"][0] == 0.0  # a lone code: degenerate, score 0
     assert table["phase"].to_list()[0] == "pre_ban"  # phase order, not alphabetical
 
 

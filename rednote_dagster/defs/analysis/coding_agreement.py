@@ -6,6 +6,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.defs.enrich.topics import CODING_FILE
+from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData, TopicLabeller
 from rednote_dagster.lib.coding import coding_agreement as agreement_table
 from rednote_dagster.lib.coding import read_manual_coding
@@ -45,11 +46,13 @@ def coding_agreement(context: dg.AssetExecutionContext, duckdb: DuckDBResource, 
     table = agreement_table(coding, model, settings.validation_share)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.coding_agreement", table.to_arrow(), {})])
+        preview = figure_preview(con, "analysis.coding_agreement")
 
     headline = table.filter((pl.col("comparison") == "model_vs_consensus") & (pl.col("level") == "code"))
     kappa, n = headline["kappa"][0], headline["n"][0]
     inter = table.filter(~pl.col("comparison").str.starts_with("model") & (pl.col("level") == "code"))
     yield dg.MaterializeResult(metadata={
+        **preview,
         "kappa_model_vs_consensus": dg.MetadataValue.float(round(kappa, 4) if kappa is not None else float("nan")),
         "validation_n": dg.MetadataValue.int(int(n)),
         "kappa_inter_coder": dg.MetadataValue.float(round(inter["kappa"][0], 4) if inter.height and inter["kappa"][0] is not None else float("nan")),

@@ -6,6 +6,7 @@ import polars as pl
 import polars.selectors as cs
 from dagster_duckdb import DuckDBResource
 
+from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
 from rednote_dagster.lib.influence import high_count, influence_tiers, tier_counts
 from rednote_dagster.lib.preview import markdown_table
@@ -51,12 +52,14 @@ def user_influence(context: dg.AssetExecutionContext, config: InfluenceConfig, d
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.user_influence", result.users.to_arrow(), {}),
                                  PartitionWrite(WEIGHTS_TABLE, weights.to_arrow(), {})])
+        preview = figure_preview(con, "analysis.user_influence")
 
     counts = tier_counts(result.users)
     wide_weights = (result.weights.pivot(on="indicator", index=["phase", "n_active"], values="weight")
                     .with_columns(cs.float().round(4)))
     context.log.info(f"influence weights per phase:\n{wide_weights}")
     yield dg.MaterializeResult(metadata={
+        **preview,
         "weights": dg.MetadataValue.md(markdown_table(wide_weights)),
         "tiers": dg.MetadataValue.md(markdown_table(counts)),
         "authors": dg.MetadataValue.int(result.users["author_key"].n_unique()),

@@ -7,6 +7,7 @@ import polars as pl
 import polars.selectors as cs
 from dagster_duckdb import DuckDBResource
 
+from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.statistics import category_engagement as engagement_table
@@ -66,11 +67,13 @@ def sentiment_chi_square(context: dg.AssetExecutionContext, config: ChiSquareCon
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.sentiment_chi_square", summary.to_arrow(), {}),
                                  PartitionWrite(CHI_TABLE, table.to_arrow(), {})])
+        preview = figure_preview(con, "analysis.sentiment_chi_square")
 
     if result.warning:
         context.log.warning(result.warning)
     wide = table.with_columns(pl.col("expected").round(2)).pivot(on="group", index="score", values=["observed", "expected"])
     yield dg.MaterializeResult(metadata={
+        **preview,
         "result": dg.MetadataValue.text(result.apa()),
         "p_value_permutation": dg.MetadataValue.float(result.p_value_permutation if result.p_value_permutation is not None else float("nan")),
         "n_per_group": dg.MetadataValue.md(markdown_table(pl.DataFrame({
@@ -96,21 +99,23 @@ def sentiment_chi_square(context: dg.AssetExecutionContext, config: ChiSquareCon
     group_name="analysis",
     kinds={"duckdb", "polars", "numpy"},
     description=(
-        "Figure 5: per phase, each taxonomy category of high-influence users' notes with its mean likes, "
+        "Figure 5: per phase, each taxonomy code of high-influence users' notes with its mean likes, "
         "collects, comments and shares per note and an entropy-weight-method engagement score over those "
-        "four means among the phase's categories (same EWM as the influence score; 0..1), ranked."
+        "four means among the phase's codes (same EWM as the influence score; 0..1), ranked."
     ),
 )
 def category_engagement(context: dg.AssetExecutionContext, config: EngagementConfig, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         notes = con.sql("""
-            SELECT phase, tier, category, category_name, liked_count, collected_count, comment_count, share_count
+            SELECT phase, tier, code, code_name, category, category_name, liked_count, collected_count, comment_count, share_count
             FROM intermediate.int_notes_labelled WHERE tier = ?""", params=[config.tier]).pl()
     table = engagement_table(notes, tier=config.tier)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.category_engagement", table.to_arrow(), {})])
+        preview = figure_preview(con, "analysis.category_engagement")
     top = table.filter(pl.col("rank") <= 5).with_columns(cs.float().round(3))
     return dg.MaterializeResult(metadata={
+        **preview,
         "top5_per_phase": dg.MetadataValue.md(markdown_table(top, max_rows=40)),
         "dagster/row_count": dg.MetadataValue.int(table.height),
     })

@@ -6,6 +6,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
 from rednote_dagster.lib.phases import DEFAULT_STABILIZATION_START, DEFAULT_SURGE_START, PhaseBoundaries
 from rednote_dagster.lib.preview import markdown_table
@@ -50,9 +51,11 @@ def phase_breakpoints(context: dg.AssetExecutionContext, config: BreakpointConfi
     table = detect_breakpoints(daily, bounds, ignore_zero_days=config.ignore_zero_days)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.phase_breakpoints", table.to_arrow(), {})])
+        preview = figure_preview(con, "analysis.phase_breakpoints")
 
     main = table.filter(table["method"] == "peak_trough")
     yield dg.MaterializeResult(metadata={
+        **preview,
         "breakpoints": dg.MetadataValue.md(markdown_table(table)),
         **{f"{r['boundary']}_detected": dg.MetadataValue.text(str(r["detected_date"])) for r in main.iter_rows(named=True)},
         "dagster/row_count": dg.MetadataValue.int(table.height),

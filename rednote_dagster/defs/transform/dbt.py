@@ -23,7 +23,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
+from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
+from rednote_dagster.lib.report.images import png_renderer
 from rednote_dagster.defs.transform.project import dbt_project
 
 # dbt selector of the models that need Python-written labels or analyses (union of the two graphs).
@@ -56,9 +58,33 @@ def _rednote_dbt_assets(name: str, *, select: str = "fqn:*", exclude: str = "") 
     def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
         # dbt writes the same warehouse file as the Python assets (profiles.yml reads this variable).
         os.environ["REDNOTE_WAREHOUSE"] = duckdb.database
-        yield from dbt.cli(["build"], context=context).stream()
+        # The dbt process holds the warehouse until it exits, so figure previews are added afterwards;
+        # a failed build still reports what it materialized before failing.
+        events, failure = [], None
+        try:
+            for event in dbt.cli(["build"], context=context).stream():
+                events.append(event)
+        except Exception as exc:  # re-raised below, after the events
+            failure = exc
+        with duckdb.get_connection() as con, png_renderer():
+            for event in events:
+                yield with_figure_preview(context, con, event)
+        if failure is not None:
+            raise failure
 
     return _assets
+
+
+def with_figure_preview(context: dg.AssetExecutionContext, con, event):
+    """The event with the report figure of its mart added to its metadata, when the mart has one."""
+    if isinstance(event, dg.Output):
+        key = context.asset_key_for_output(event.output_name)
+    elif isinstance(event, dg.AssetMaterialization):
+        key = event.asset_key
+    else:
+        return event
+    preview = figure_preview(con, ".".join(key.path)) if len(key.path) == 2 else {}
+    return event.with_metadata({**event.metadata, **preview}) if preview else event
 
 
 rednote_dbt_models = _rednote_dbt_assets("rednote_dbt_models", exclude=LABELLED_MODELS)
