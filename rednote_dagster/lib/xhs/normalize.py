@@ -30,18 +30,19 @@ CREATE OR REPLACE MACRO xhs_count_parts(v) AS
     regexp_extract(xhs_count_text(v), '^([0-9]+(?:\.[0-9]+)?)(万|w|W|千|k|K|亿)?(\+)?$', ['num', 'unit', 'plus']);
 CREATE OR REPLACE MACRO xhs_count(v) AS
     CASE WHEN xhs_blank(v) OR xhs_count_parts(v).num = '' THEN NULL
-         ELSE round(CAST(xhs_count_parts(v).num AS DOUBLE) *
+         -- TRY_CAST: a count past BIGINT is no count (NULL), never an error that stops the ingest
+         ELSE TRY_CAST(round(CAST(xhs_count_parts(v).num AS DOUBLE) *
                     CASE xhs_count_parts(v).unit
                         WHEN '万' THEN 1e4 WHEN 'w' THEN 1e4 WHEN 'W' THEN 1e4
                         WHEN '千' THEN 1e3 WHEN 'k' THEN 1e3 WHEN 'K' THEN 1e3
-                        WHEN '亿' THEN 1e8 ELSE 1 END)::BIGINT END;
+                        WHEN '亿' THEN 1e8 ELSE 1 END) AS BIGINT) END;
 CREATE OR REPLACE MACRO xhs_count_approx(v) AS
     NOT xhs_blank(v) AND xhs_count_parts(v).plus = '+';
 -- epoch in ms or s (MediaCrawler's own heuristic: > 1e12 is ms); NULL when not a number
 CREATE OR REPLACE MACRO xhs_epoch_ms(v) AS
     CASE WHEN TRY_CAST(trim(v) AS DOUBLE) IS NULL THEN NULL
-         WHEN TRY_CAST(trim(v) AS DOUBLE) > 1e12 THEN CAST(TRY_CAST(trim(v) AS DOUBLE) AS BIGINT)
-         ELSE CAST(TRY_CAST(trim(v) AS DOUBLE) * 1000 AS BIGINT) END;
+         WHEN TRY_CAST(trim(v) AS DOUBLE) > 1e12 THEN TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) AS BIGINT)
+         ELSE TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) * 1000 AS BIGINT) END;
 -- plausible epochs: 2009 (RedNote's launch is 2013) to 2100
 CREATE OR REPLACE MACRO xhs_epoch_ok(v) AS
     coalesce(xhs_epoch_ms(v) BETWEEN 1230768000000 AND 4102444800000, false);
