@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 import plotly.offline
 import polars as pl
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from rednote_dagster.lib.report.figures import FIGURES, FigureSpec
 from rednote_dagster.lib.report.paper import paper_vs_pipeline
@@ -269,9 +270,7 @@ corpus</strong>){% endif %}.</p>
 
 def render_html(report: StudyReport, generated_at: str) -> str:
     env = Environment(autoescape=select_autoescape(default=True))
-    # Figures and tables are built as HTML here; everything else the template escapes.
-    from markupsafe import Markup
-
+    # Figures and tables are built as HTML here (Markup); everything else the template escapes.
     figures = [dict(spec=f.spec, figure=f.figure, missing=f.missing, html=Markup(figure_html(f))) for f in report.figures]
     tables = [dict(title=t.title, note=t.note, frame=t.frame, missing=t.missing, html=Markup(html_table(t.frame)))
               for t in report.tables]
@@ -307,6 +306,10 @@ def write_report(report: StudyReport, path: Path, generated_at: str | None = Non
     return path
 
 
+def _sql_string(path: Path) -> str:
+    return path.as_posix().replace("'", "''")
+
+
 def export_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, schemas: tuple[str, ...] = EXPORTED_SCHEMAS) -> list[Path]:
     """Every table of ``schemas`` as ``out_dir/<schema>/<table>.csv`` and ``.parquet`` (DuckDB COPY)."""
     written = []
@@ -321,7 +324,3 @@ def export_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, schemas: tuple[
             con.execute(f"COPY (SELECT * FROM {schema}.{table}) TO '{_sql_string(target)}' ({options})")
             written.append(target)
     return written
-
-
-def _sql_string(path: Path) -> str:
-    return path.as_posix().replace("'", "''")
