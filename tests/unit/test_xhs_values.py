@@ -1,5 +1,7 @@
 """MediaCrawler value conventions (format notes §9), tested through the SQL macros that apply them."""
 
+import json
+
 import duckdb
 import pytest
 
@@ -94,3 +96,68 @@ def test_redaction_of_keyless_and_nested_payloads(con):
     assert "6785219f" not in array and "Alice" not in array and "JSON array" in array
     (nested,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_info": {"user_id": "6785219f0000000000000001", "nickname": "Alice"}}')""")
     assert "6785219f" not in nested and "Alice" not in nested and '"note_id"' in nested
+
+
+# --- the shortcuts inside the macros decide nothing the general rules would not ------------------
+
+@pytest.mark.parametrize("raw, value", [
+    ("0", 0), ("007", 7), ("999999999999999", 999999999999999), ("1234567890123456", 1234567890123456),
+    ("9" * 40, None), ("1e400", None), ("1" * 19 + "万", None), ("٣", None), ("１２", None), ("12 ", 12),
+])
+def test_plain_digit_counts_and_counts_past_bigint(con, raw, value):
+    # up to 15 digits take the shortcut; longer ones the general rule; a count no BIGINT holds is no count
+    assert one(con, "SELECT xhs_count(?)", raw) == (value,)
+
+
+@pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-inf", "Infinity", "1e30", "-1e30", "9" * 40])
+def test_epochs_no_bigint_holds_are_not_epochs(con, raw):
+    assert one(con, "SELECT xhs_epoch_ms(?), xhs_ts(?), xhs_epoch_ok(?)", raw, raw, raw) == (None, None, False)
+
+
+@pytest.mark.parametrize("raw, blank", [
+    ("0", False), ("1737300000000", False), (" none ", True), ("NULL", True), ("Undefined", True), ("NaN", True),
+    ("\tnone", False), ("nonesuch", False), ("6785219f0000000000000001", False), ("", True), (None, True),
+])
+def test_blank_markers(con, raw, blank):
+    assert one(con, "SELECT xhs_blank(?)", raw) == (blank,)
+
+
+@pytest.mark.parametrize("raw", [
+    None, "", "None", "a", "a,b,c", "a, b,,c", ",a,b,", "a,,b", " a ", "a ,b", '"a,b"', '"\\u5ba2\\u6237,x"',
+    '"unterminated', "http://img/a,http://img/b", ",", ",,", "a\t,b", "中,文",
+])
+def test_list_length_is_the_length_of_the_list(con, raw):
+    assert one(con, "SELECT xhs_list_len(?) = len(xhs_list(?))", raw, raw) == (True,)
+
+
+@pytest.mark.parametrize("raw", ["66696f98000000000d00f289", "66696F98000000000D00F289", " 66696f98000000000d00f289 ",
+                                 "66696f98000000000d00f28", "66696f98000000000d00f289x", "", None])
+def test_id_shortcut_agrees_with_the_rule(con, raw):
+    assert one(con, "SELECT xhs_id_ok(?) = coalesce(regexp_full_match(lower(trim(?)), '[0-9a-f]{24}'), false)",
+               raw, raw) == (True,)
+
+
+def test_surely_valid_records_pass_every_check(con):
+    """The shortcut in front of the reasons never vouches for a record that a check rejects."""
+    from rednote_dagster.lib.xhs.normalize import _checked_values_sql, _checks_sql, _fields_sql, _surely_valid_sql
+    from tests.xhs_samples import comment, creator, head_note, hex_id, note
+
+    hostile = [None, "", "None", " none ", "0", "-1", "1.2万", "10万+", "9" * 40, "1e400", "nan", "abc",
+               "1737300000", "1737300000000", " 1737300000000 ", hex_id(9), hex_id(9).upper(), " " + hex_id(9),
+               hex_id(9)[:-1], 0, 1.5, True, [1], {"a": 1}]
+    samples = {"note": [note(1), head_note(2)], "comment": [comment(1, 1), comment(2, 1, parent=hex_id(1, "6790aaaa"))],
+               "creator": [creator(1)]}
+    for entity, records in samples.items():
+        lines = [json.dumps(r, ensure_ascii=False) for r in records] + ['{"torn": ', "[1, 2]", '"text"', "{}"]
+        for record in records:
+            for key in record:
+                lines += [json.dumps({**record, key: value}, ensure_ascii=False) for value in hostile]
+        con.execute("CREATE OR REPLACE TEMP TABLE records AS SELECT 'f' AS source_file, 0 AS file_order, "
+                    "unnest(range(len($1))) AS record_index, unnest($1) AS line", [lines])
+        fields = _fields_sql(entity)
+        judged = con.execute(f"""
+            SELECT coalesce({_surely_valid_sql(entity)}, false) AS surely, {_checks_sql(entity)} AS reasons
+            FROM (SELECT *, {_checked_values_sql(entity)} FROM ({fields}))""").fetchall()
+        assert len(judged) == len(lines)
+        assert [r for s, r in judged if s and r] == [], entity
+        assert sum(s for s, _ in judged) > len(records)  # the shortcut does vouch for ordinary records

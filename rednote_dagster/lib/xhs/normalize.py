@@ -1,9 +1,9 @@
 """Type, validate and de-duplicate MediaCrawler records in SQL (an in-memory DuckDB).
 
 Input: a table ``records(source_file, file_order, record_index, line)`` with one JSON text per
-record, whatever container it came from (``readers.py``). Output, per entity: the accepted rows
-(one per entity id, latest crawl wins), the rejects with every reason that applies, and
-per-file counts.
+record, whatever container it came from (``readers.py``), and the records the readers could not
+split out. Output, per entity: the accepted rows (one per entity id, latest crawl wins), the
+rejects with every reason that applies, and per-file counts.
 
 The value rules are MediaCrawler's (format notes §9): counts are display strings ("44",
 "1.2万", "2.1w", "3千", "1.2k", "10万+", "1k+") or int 0 defaults; missing markers ("", null,
@@ -21,35 +21,50 @@ import duckdb
 
 # --- value macros: the one place where MediaCrawler's value conventions are encoded -----------
 MACROS = r"""
--- strlen (bytes, O(1)) first: never lower-case a long text just to learn it is not 'None'
+-- Cheap tests first: never lower-case a text just to learn it is not 'None'. A long text or one
+-- that opens with a digit (every id, epoch and count) cannot be a missing-marker; CASE evaluates
+-- a branch only for the rows that reach it.
 CREATE OR REPLACE MACRO xhs_blank(v) AS
-    v IS NULL OR (strlen(v) <= 16 AND lower(trim(v)) IN ('', 'none', 'null', 'nan', 'undefined'));
+    CASE WHEN v IS NULL THEN true
+         WHEN strlen(v) > 16 OR ascii(v) BETWEEN 48 AND 57 THEN false
+         ELSE lower(trim(v)) IN ('', 'none', 'null', 'nan', 'undefined') END;
 CREATE OR REPLACE MACRO xhs_count_text(v) AS
     replace(replace(replace(replace(trim(v), ',', ''), '，', ''), ' ', ''), '＋', '+');
 CREATE OR REPLACE MACRO xhs_count_parts(v) AS
     regexp_extract(xhs_count_text(v), '^([0-9]+(?:\.[0-9]+)?)(万|w|W|千|k|K|亿)?(\+)?$', ['num', 'unit', 'plus']);
+-- A macro's argument is copied into every place it is used, and every copy is bound and
+-- optimised again for each statement (ingest pays that per entity and month), so these macros use
+-- a costly argument such as xhs_count_parts(v) as few times as they can.
+-- A list lookup, not CASE unit WHEN …, which repeats its operand once per branch.
+CREATE OR REPLACE MACRO xhs_count_scale(unit) AS
+    coalesce([1e4, 1e4, 1e4, 1e3, 1e3, 1e3, 1e8][list_position(['万', 'w', 'W', '千', 'k', 'K', '亿'], unit)], 1);
+-- NULL when the text is not a count (num is then ''); TRY_CAST: a count past BIGINT is no count
+-- (a reject), never an error that stops the ingest
+CREATE OR REPLACE MACRO xhs_count_value(parts) AS
+    TRY_CAST(round(TRY_CAST(parts.num AS DOUBLE) * xhs_count_scale(parts.unit)) AS BIGINT);
+-- Most counts are plain digits; up to 15 of them are exact in a DOUBLE, so the first branch gives
+-- what the general rule would, without its regexp_extract.
 CREATE OR REPLACE MACRO xhs_count(v) AS
-    CASE WHEN xhs_blank(v) OR xhs_count_parts(v).num = '' THEN NULL
-         -- TRY_CAST: a count past BIGINT is no count (NULL), never an error that stops the ingest
-         ELSE TRY_CAST(round(CAST(xhs_count_parts(v).num AS DOUBLE) *
-                    CASE xhs_count_parts(v).unit
-                        WHEN '万' THEN 1e4 WHEN 'w' THEN 1e4 WHEN 'W' THEN 1e4
-                        WHEN '千' THEN 1e3 WHEN 'k' THEN 1e3 WHEN 'K' THEN 1e3
-                        WHEN '亿' THEN 1e8 ELSE 1 END) AS BIGINT) END;
+    CASE WHEN regexp_full_match(v, '[0-9]{1,15}') THEN CAST(v AS BIGINT)
+         ELSE xhs_count_value(xhs_count_parts(v)) END;
+-- without a '+' (or the full-width '＋' that xhs_count_text folds into it) nothing is a lower
+-- bound; a text that parses as a count is never a missing-marker
 CREATE OR REPLACE MACRO xhs_count_approx(v) AS
-    NOT xhs_blank(v) AND xhs_count_parts(v).plus = '+';
--- epoch in ms or s (MediaCrawler's own heuristic: > 1e12 is ms); NULL when not a number
+    CASE WHEN NOT (contains(v, '+') OR contains(v, '＋')) THEN false
+         ELSE coalesce(xhs_count_parts(v).plus = '+', false) END;
+-- epoch in ms or s (MediaCrawler's own heuristic: > 1e12 is ms); NULL when not a number, and
+-- NULL rather than an error for one no BIGINT holds ('nan', 'inf', '1e30')
 CREATE OR REPLACE MACRO xhs_epoch_ms(v) AS
-    CASE WHEN TRY_CAST(trim(v) AS DOUBLE) IS NULL THEN NULL
-         WHEN TRY_CAST(trim(v) AS DOUBLE) > 1e12 THEN TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) AS BIGINT)
-         ELSE TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) * 1000 AS BIGINT) END;
+    TRY_CAST(TRY_CAST(trim(v) AS DOUBLE) * CASE WHEN TRY_CAST(trim(v) AS DOUBLE) > 1e12 THEN 1 ELSE 1000 END AS BIGINT);
 -- plausible epochs: 2009 (RedNote's launch is 2013) to 2100
 CREATE OR REPLACE MACRO xhs_epoch_ok(v) AS
     coalesce(xhs_epoch_ms(v) BETWEEN 1230768000000 AND 4102444800000, false);
 CREATE OR REPLACE MACRO xhs_ts(v) AS
     CASE WHEN xhs_epoch_ok(v) THEN make_timestamptz(xhs_epoch_ms(v) * 1000) END;
+-- the first branch only skips lower(trim(v)) for an id already in shape; it decides nothing else
 CREATE OR REPLACE MACRO xhs_id_ok(v) AS
-    coalesce(regexp_full_match(lower(trim(v)), '[0-9a-f]{24}'), false);
+    CASE WHEN regexp_full_match(v, '[0-9a-fA-F]{24}') THEN true
+         ELSE coalesce(regexp_full_match(lower(trim(v)), '[0-9a-f]{24}'), false) END;
 CREATE OR REPLACE MACRO xhs_id(v) AS lower(trim(v));
 -- the key every author pseudonym is derived from: sha256(user_id)[:16], i.e. MediaCrawler's
 -- own creator_hash, so id-era and HEAD-era records of one person get one author_key
@@ -62,13 +77,21 @@ CREATE OR REPLACE MACRO xhs_list(v) AS
                   -- DB vintages store the comma-joined string JSON-quoted
                   CASE WHEN starts_with(trim(v), '"') AND json_valid(trim(v)) THEN json_extract_string(trim(v), '$') ELSE v END,
                   ','), lambda x: trim(x)), lambda x: x <> '') END;
+-- len(xhs_list(v)) without building the list when v is plainly 'a,b,c' (nothing to trim, no
+-- empty item, not JSON-quoted): then it is one more than its commas
+CREATE OR REPLACE MACRO xhs_list_len(v) AS
+    CASE WHEN xhs_blank(v) THEN 0
+         WHEN NOT (contains(v, ' ') OR contains(v, ',,') OR starts_with(v, ',') OR ends_with(v, ',')
+                   OR starts_with(v, '"'))
+              THEN strlen(v) - strlen(replace(v, ',', '')) + 1
+         ELSE len(xhs_list(v)) END;
 -- reject payloads keep the record for inspection but never a person's identifiers: keyed
 -- values are removed wherever they sit; a JSON array or scalar has no keys, so nothing in it can
 -- be located and it is described instead of stored (the record is still in the inbox file)
 CREATE OR REPLACE MACRO xhs_redact_keys(text) AS
     regexp_replace(text, '"(user_id|nickname|avatar|creator_hash|image)"\s*:\s*"[^"]*"?', '"\1": "<redacted>"', 'g');
 CREATE OR REPLACE MACRO xhs_redact(line) AS
-    CASE WHEN json_valid(line) AND starts_with(ltrim(line), '{')
+    CASE WHEN json_valid(line) AND starts_with(ltrim(line, e' \t\r\n'), '{')
          THEN xhs_redact_keys(CAST(json_merge_patch(line, '{"user_id": null, "nickname": null, "avatar": null, "creator_hash": null}') AS VARCHAR))
          WHEN json_valid(line)
          THEN '<a JSON ' || lower(json_type(line)) || ' of ' || strlen(line) || ' bytes: not stored, its identifiers cannot be located>'
@@ -112,7 +135,6 @@ def _fields_sql(entity: str) -> str:
     paths = ", ".join(f"'$.{name}'" for name in FIELDS[entity])
     named = ",\n        ".join(f"f[{i + 1}] AS {name}" for i, name in enumerate(FIELDS[entity]))
     return f"""
-    CREATE OR REPLACE TEMP TABLE fields AS
     SELECT file_order, record_index, is_json, json_kind,
         {named}
     FROM (
@@ -122,16 +144,16 @@ def _fields_sql(entity: str) -> str:
             -- a valid JSON text's kind is its first character: no second parse for json_type
             SELECT file_order, record_index, line, json_valid(line) AS is_json,
                    CASE WHEN NOT json_valid(line) THEN NULL
-                        WHEN starts_with(ltrim(line), '{{') THEN 'OBJECT'
-                        WHEN starts_with(ltrim(line), '[') THEN 'ARRAY'
+                        WHEN starts_with(ltrim(line, e' \t\r\n'), '{{') THEN 'OBJECT'
+                        WHEN starts_with(ltrim(line, e' \t\r\n'), '[') THEN 'ARRAY'
                         ELSE 'SCALAR' END AS json_kind
             FROM records
         )
-    );
+    )
     """
 
 
-def _reasons_sql(entity: str) -> str:
+def _checks_sql(entity: str) -> str:
     """Every reason that applies, judged on the typed values (``typed_*``) next to the raw strings."""
     checks = [
         "CASE WHEN NOT is_json THEN 'invalid JSON (torn or truncated record)' END",
@@ -161,6 +183,29 @@ def _reasons_sql(entity: str) -> str:
     return "concat_ws('; ', " + ", ".join(checks) + ")"
 
 
+def _reasons_sql(entity: str) -> str:
+    # Nearly every record passes every check, so a cheaper test that implies as much comes first
+    # and the checks run only for the records it cannot vouch for.
+    return f"CASE WHEN {_surely_valid_sql(entity)} THEN '' ELSE {_checks_sql(entity)} END"
+
+
+def _surely_valid_sql(entity: str) -> str:
+    """A test that implies every check of ``_checks_sql`` passes (the converse need not hold).
+
+    A JSON object (json_kind is NULL for invalid JSON); ids already in 24-hex form (so neither
+    blank nor malformed); epochs that typed (a missing-marker never types); counts that typed or
+    are absent; a parent id that is top-level or in 24-hex form.
+    """
+    tests = ["json_kind = 'OBJECT'"]
+    for name, kind in REQUIRED[entity]:
+        tests.append(f"regexp_full_match({name}, '[0-9a-fA-F]{{24}}')" if kind == "id" else f"typed_{name} IS NOT NULL")
+    tests += [f"(typed_{name} IS NOT NULL OR {name} IS NULL)" for name in COUNT_FIELDS[entity]]
+    if entity == "comment":
+        tests.append("(parent_comment_id IS NULL OR parent_comment_id IN ('', '0') "
+                     "OR regexp_full_match(parent_comment_id, '[0-9a-fA-F]{24}'))")
+    return " AND ".join(tests)
+
+
 def _checked_values_sql(entity: str) -> str:
     """Typed copies of the fields the reasons look at, computed once and reused by the output."""
     cols = [f"xhs_ts({name}) AS typed_{name}" for name, kind in REQUIRED[entity] if kind == "epoch"]
@@ -187,7 +232,7 @@ _SELECT_ACCEPTED = {
          OR xhs_count_approx(comment_count) OR xhs_count_approx(share_count)) AS counts_approximate,
         nullif(trim(ip_location), '') AS ip_location,
         xhs_list(tag_list) AS tags,
-        len(xhs_list(image_list)) AS image_count,
+        xhs_list_len(image_list) AS image_count,
         nullif(trim(video_url), '') IS NOT NULL AS has_video,
         nullif(trim(source_keyword), '') AS source_keyword
     """,
@@ -206,7 +251,7 @@ _SELECT_ACCEPTED = {
         typed_sub_comment_count AS sub_comment_count,
         xhs_count_approx(like_count) AS counts_approximate,
         nullif(trim(ip_location), '') AS ip_location,
-        len(xhs_list(pictures)) AS picture_count,
+        xhs_list_len(pictures) AS picture_count,
         NULL::VARCHAR AS source_keyword
     """,
     "creator": """
@@ -236,44 +281,68 @@ CREATE OR REPLACE MACRO xhs_creator_tags(v) AS
 """
 
 
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the value macros, and the setting ``normalize`` runs fast with, in ``con``'s database."""
+    # The in_clause optimiser turns every `x IN (constants)` into a join, which runs for all rows
+    # however a CASE guards it; xhs_blank is used a dozen times per record.
+    con.execute("SET disabled_optimizers = 'in_clause'")
+    con.execute(MACROS + CREATOR_TAG_MACRO)
+
+
 def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
-    """Build temp tables ``accepted``, ``rejected`` and ``file_counts`` from temp table ``records``.
+    """Build ``accepted`` (a view), ``rejected`` and ``file_counts`` from the table ``records``
+    and the readers' own rejects, ``reader_rejects(source_file, record_index, reason, payload)``;
+    ``prepare`` must have run on the database.
 
     ``accepted`` has one row per entity id (latest ``last_modify_ts`` wins; ties go to the
     later file, then the later record); notes also get ``source_keywords`` from every copy.
     """
-    con.execute(MACROS + CREATOR_TAG_MACRO)
-    con.execute(_fields_sql(entity))
     key = ID_COLUMN[entity]
-    keywords = (
-        f"""LEFT JOIN (SELECT {key}, list_sort(list_distinct(list(source_keyword))) AS source_keywords
-                       FROM typed GROUP BY 1) USING ({key})"""
-        if entity == "note" else ""
-    )
+    # notes keep the search keywords of every copy
+    keywords_table = f"""
+        CREATE OR REPLACE TEMP TABLE keywords AS
+        SELECT {key}, list_sort(list_distinct(list(source_keyword))) AS source_keywords
+        FROM judged WHERE reason = '' GROUP BY 1;
+    """ if entity == "note" else ""
+    keywords = f"LEFT JOIN keywords USING ({key})" if entity == "note" else ""
     keyword_column = ", source_keywords" if entity == "note" else ""
+    # One pass parses, judges and types every record, and only its result is stored: each stored
+    # copy of the wide rows costs as much as a typing step. The output columns are computed for
+    # rejected records too (then dropped), so none of the value macros may raise on any input.
+    # The ranking sees only the keys, and ``accepted`` is a view: its one reader stores the rows.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged AS
-        SELECT *, {_reasons_sql(entity)} AS reason
-        FROM (SELECT *, {_checked_values_sql(entity)} FROM fields);
+        SELECT file_order, record_index, reason, {_SELECT_ACCEPTED[entity]}
+        FROM (
+            SELECT *, {_reasons_sql(entity)} AS reason
+            FROM (SELECT *, {_checked_values_sql(entity)} FROM ({_fields_sql(entity)}))
+        );
 
         CREATE OR REPLACE TEMP TABLE rejected AS
-        SELECT r.source_file, j.record_index, j.reason, xhs_redact(r.line) AS payload
-        FROM judged j JOIN records r USING (file_order, record_index)
-        WHERE j.reason <> '';
-
-        CREATE OR REPLACE TEMP TABLE typed AS
-        SELECT file_order, record_index, {_SELECT_ACCEPTED[entity]}
-        FROM judged WHERE reason = '';
+        SELECT source_file, record_index, reason, xhs_redact(payload) AS payload
+        FROM (
+            SELECT source_file, record_index, reason, payload FROM reader_rejects
+            UNION ALL
+            SELECT r.source_file, j.record_index, j.reason, r.line
+            FROM judged j JOIN records r USING (file_order, record_index)
+            WHERE j.reason <> ''
+        );
 
         CREATE OR REPLACE TEMP TABLE ranked AS
-        SELECT *, row_number() OVER (PARTITION BY {key}
-                                     ORDER BY crawled_ms DESC, file_order DESC, record_index DESC) AS copy_rank
-        FROM typed;
+        SELECT file_order, record_index,
+               row_number() OVER (PARTITION BY {key}
+                                  ORDER BY crawled_ms DESC, file_order DESC, record_index DESC) AS copy_rank
+        FROM judged WHERE reason = '';
 
-        CREATE OR REPLACE TEMP TABLE accepted AS
-        SELECT ranked.* EXCLUDE (copy_rank, file_order, record_index, crawled_ms, source_keyword), files.source_file{keyword_column}
-        FROM ranked
-        JOIN (SELECT DISTINCT file_order, source_file FROM records) files USING (file_order)
+        CREATE OR REPLACE TEMP TABLE files AS SELECT DISTINCT file_order, source_file FROM records;
+
+        {keywords_table}
+        CREATE OR REPLACE TEMP VIEW accepted AS
+        SELECT judged.* EXCLUDE (reason, file_order, record_index, crawled_ms, source_keyword),
+               files.source_file{keyword_column}
+        FROM judged
+        JOIN ranked USING (file_order, record_index)
+        JOIN files USING (file_order)
         {keywords}
         WHERE copy_rank = 1;
 
@@ -281,6 +350,6 @@ def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
         SELECT files.source_file,
                count(*) FILTER (WHERE copy_rank = 1) AS accepted,
                count(*) FILTER (WHERE copy_rank > 1) AS duplicates
-        FROM ranked JOIN (SELECT DISTINCT file_order, source_file FROM records) files USING (file_order)
+        FROM ranked JOIN files USING (file_order)
         GROUP BY 1;
     """)
