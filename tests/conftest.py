@@ -28,3 +28,12 @@ def data_root(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return root
+
+
+@pytest.fixture
+def browser():
+    """A launched headless Debian chromium (Playwright Browser); skips the test with a reason when absent."""
+    from tests.browser import launch_chromium
+
+    with launch_chromium() as launched:
+        yield launched
