@@ -35,14 +35,26 @@ def _ensure_corpus(paths: DataPaths, scale: str, seed: int) -> None:
     started = time.perf_counter()
     generate_corpus(paths.inbox, scale=scale, seed=seed)
     print(f"  generated in {time.perf_counter() - started:.1f} s")
-    coding = paths.inbox / "_manual" / "taxonomy_coding.csv"
-    if coding.exists() and not (paths.manual / "taxonomy_coding.csv").exists():
-        paths.manual.mkdir(parents=True, exist_ok=True)
-        shutil.copy(coding, paths.manual / "taxonomy_coding.csv")
+    # the simulated manual codings (taxonomy, emotion, stance), unless the user has their own
+    for coding in sorted((paths.inbox / "_manual").glob("*_coding.csv")):
+        if not (paths.manual / coding.name).exists():
+            paths.manual.mkdir(parents=True, exist_ok=True)
+            shutil.copy(coding, paths.manual / coding.name)
+
+
+def _ensure_instance_config(home: Path) -> None:
+    """Give a DAGSTER_HOME without a dagster.yaml the project's (DuckDB concurrency pool, run queue)."""
+    project_yaml = Path(__file__).resolve().parents[1] / ".dagster_home" / "dagster.yaml"
+    target = home / "dagster.yaml"
+    if not target.exists() and project_yaml.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(project_yaml, target)
+        print(f"instance config: copied {project_yaml} to {target}")
 
 
 def _run(args: argparse.Namespace) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve()))
+    _ensure_instance_config(Path(os.environ["DAGSTER_HOME"]))
     paths = DataPaths.from_env()
     _ensure_corpus(paths, args.scale, args.seed)
 

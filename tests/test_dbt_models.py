@@ -42,8 +42,13 @@ CREATE TABLE enrich.note_sentiment (
     model_id VARCHAR, model_revision VARCHAR);
 CREATE TABLE enrich.note_topics (
     note_id VARCHAR, collection_month DATE, content_hash VARCHAR, code VARCHAR, code_name VARCHAR,
-    category VARCHAR, category_name VARCHAR, confidence DOUBLE, unknown_reason VARCHAR, backend VARCHAR,
-    model_id VARCHAR, model_revision VARCHAR, scheme_version VARCHAR);
+    category VARCHAR, category_name VARCHAR, topic_group VARCHAR, confidence DOUBLE, unknown_reason VARCHAR,
+    backend VARCHAR, model_id VARCHAR, model_revision VARCHAR, scheme_version VARCHAR);
+CREATE TABLE enrich.comment_emotion (
+    comment_id VARCHAR, note_id VARCHAR, collection_month DATE, language VARCHAR, commenter_group VARCHAR,
+    content_hash VARCHAR, code VARCHAR, confidence DOUBLE, unknown_reason VARCHAR, backend VARCHAR,
+    model_id VARCHAR, model_revision VARCHAR);
+CREATE TABLE enrich.comment_stance AS SELECT * FROM enrich.comment_emotion;
 CREATE TABLE analysis.user_influence (author_key VARCHAR, phase VARCHAR, tier VARCHAR, influence_score DOUBLE);
 """
 
@@ -62,6 +67,11 @@ TOPICS = {"n1": "5b", "n2": "2c", "n3": "5b", "n4": "5b", "n6": "6", "n7": "6"} 
 # note -> (month, score, passes_confidence); n1 has a stale March label that the June one replaces
 SENTIMENT = [("n1", MARCH, -2, True), ("n1", JUNE, 2, True), ("n2", MARCH, 1, True), ("n3", MARCH, 0, False),
              ("n4", MARCH, -1, True), ("n5", MARCH, 1, True), ("n6", JUNE, 2, True), ("n7", JUNE, 1, True)]
+# comment, note, month, commenter group, emotion, stance; c1's March labels give way to June's
+COMMENTS = [("c1", "n1", MARCH, "foreign", "anger", "pro-foreign"), ("c1", "n1", JUNE, "foreign", "joy", "neutral"),
+            ("c2", "n1", JUNE, "native", "pride", "pro-china"), ("c3", "n2", MARCH, "native", "joy", "neutral"),
+            ("c4", "n6", JUNE, "foreign", "curiosity", "neutral"), ("c5", "n5", MARCH, "native", "joy", "neutral")]
+GROUPS = {"5b": "other", "2c": "appearance", "6": "cultural"}
 INFLUENCE = [("A", "pre_ban", "high"), ("A", "surge", "low"), ("B", "surge", "high"),
              ("C", "stabilization", "low"), ("A", "all", "high")]
 
@@ -83,7 +93,15 @@ def build_warehouse(path: Path) -> None:
         for note_id, code in TOPICS.items():
             month = JUNE if note_id in ("n1", "n6", "n7") else MARCH
             con.execute("INSERT INTO enrich.note_topics (note_id, collection_month, code, code_name, category, "
-                        "category_name) VALUES (?, ?, ?, ?, ?, 'cat')", [note_id, month, code, *names[code]])
+                        "category_name, topic_group) VALUES (?, ?, ?, ?, ?, 'cat', ?)",
+                        [note_id, month, code, *names[code], GROUPS[code]])
+        for comment_id, note_id, month, group, emotion, stance in COMMENTS:
+            crawled = dt.datetime(month.year, month.month, 5, tzinfo=dt.UTC)
+            con.execute("INSERT INTO raw.comments (comment_id, note_id, collection_month, crawled_at, source_file) "
+                        "VALUES (?, ?, ?, ?, 'f')", [comment_id, note_id, month, crawled])
+            for table, code in (("comment_emotion", emotion), ("comment_stance", stance)):
+                con.execute(f"INSERT INTO enrich.{table} (comment_id, note_id, collection_month, language, "
+                            "commenter_group, code) VALUES (?, ?, ?, 'en', ?, ?)", [comment_id, note_id, month, group, code])
         for note_id, month, score, passes in SENTIMENT:
             con.execute("INSERT INTO enrich.note_sentiment (note_id, collection_month, score, label, passes_confidence)"
                         " VALUES (?, ?, ?, 'x', ?)", [note_id, month, score, passes])
@@ -177,6 +195,18 @@ def test_fig2_fig6_fig7(warehouse):
     assert fig6 == {"5b": [3, 2, 0.5], "2c": [1, 1, 1.0], "6": [2, 2, 1.5]}
     fig7 = {(c, t): r for c, t, *r in rows(warehouse, "SELECT code, tier, notes_passing, mean_score FROM marts.fig7_sentiment_by_topic_influence")}
     assert fig7 == {("5b", "high"): [2, 0.5], ("2c", "high"): [1, 1.0], ("6", "low"): [2, 1.5]}
+
+
+def test_comment_affect_takes_the_current_labels_and_the_note_topic_group(warehouse):
+    got = rows(warehouse, "SELECT comment_id, emotion, stance, topic_group FROM intermediate.int_comments_affect ORDER BY 1")
+    # c1: the June labels; c5's note n5 has no topic, so no topic group
+    assert got == [("c1", "joy", "neutral", "other"), ("c2", "pride", "pro-china", "other"),
+                   ("c3", "joy", "neutral", "appearance"), ("c4", "curiosity", "neutral", "cultural"),
+                   ("c5", "joy", "neutral", None)]
+    cells = rows(warehouse, """SELECT topic_group, commenter_group, emotion, stance, comments, share
+                               FROM marts.comment_affect_by_topic_group WHERE topic_group = 'other' ORDER BY ALL""")
+    assert cells == [("other", "all", "joy", "neutral", 1, 0.5), ("other", "all", "pride", "pro-china", 1, 0.5),
+                     ("other", "foreign", "joy", "neutral", 1, 1.0), ("other", "native", "pride", "pro-china", 1, 1.0)]
 
 
 def test_both_dagster_dbt_definitions_build_in_one_run(tmp_path, monkeypatch):

@@ -14,14 +14,14 @@
     where crawl_rank = 1
 {%- endmacro %}
 
-{# One label row per note: the enrichment of the note's current crawl (same collection month),
-   failing that the latest month labelled. `notes` is a CTE with note_id and collection_month. #}
-{% macro label_of_current_crawl(notes, labels, columns) -%}
-    select {{ notes }}.note_id{% for column in columns %}, l.{{ column }}{% endfor %}
+{# One label row per entity: the enrichment of its current crawl (same collection month), failing
+   that the latest month labelled. `entities` is a CTE with `key` and collection_month. #}
+{% macro label_of_current_crawl(notes, labels, columns, key='note_id') -%}
+    select {{ notes }}.{{ key }}{% for column in columns %}, l.{{ column }}{% endfor %}
     from {{ notes }}
-    join {{ labels }} as l on l.note_id = {{ notes }}.note_id
+    join {{ labels }} as l on l.{{ key }} = {{ notes }}.{{ key }}
     qualify row_number() over (
-        partition by {{ notes }}.note_id
+        partition by {{ notes }}.{{ key }}
         order by (l.collection_month = {{ notes }}.collection_month) desc, l.collection_month desc
     ) = 1
 {%- endmacro %}

@@ -1,6 +1,7 @@
 """Manual coding and agreement (Feng et al. §4.2: two coders, 20 % of notes; κ validation).
 
-Input: ``$REDNOTE_DATA_DIR/manual/taxonomy_coding.csv`` with columns note_id, coder, code.
+Input: ``$REDNOTE_DATA_DIR/manual/taxonomy_coding.csv`` with columns note_id, coder, code (the
+readers also take comment codings: comment_id, coder, code over the emotion or stance codes).
 The manually coded notes are split once, deterministically by a hash of the note id, into a
 training part (what the supervised backend learns from) and a held-out validation part (where
 the model is compared with the humans). Agreement is Cohen's κ from scikit-learn: overall on
@@ -9,6 +10,7 @@ with its N; plus inter-coder κ.
 """
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -17,18 +19,20 @@ from sklearn.metrics import cohen_kappa_score
 from rednote_dagster.lib.taxonomy import CATEGORIES, TOPIC_CODES, category_of
 
 
-def read_manual_coding(path: Path) -> pl.DataFrame:
-    """note_id, coder, code — codes checked against the taxonomy (a bad code is an error, not a guess)."""
-    df = pl.read_csv(path, schema_overrides={"note_id": pl.String, "coder": pl.String, "code": pl.String})
-    missing = {"note_id", "coder", "code"} - set(df.columns)
+def read_manual_coding(path: Path, codes: Sequence[str] = TOPIC_CODES, id_col: str = "note_id") -> pl.DataFrame:
+    """<id_col>, coder, code — codes checked against ``codes``, the taxonomy by default (a bad code
+    is an error, not a guess). Comment codings (emotion, stance) use id_col="comment_id"."""
+    df = pl.read_csv(path, schema_overrides={id_col: pl.String, "coder": pl.String, "code": pl.String})
+    missing = {id_col, "coder", "code"} - set(df.columns)
     if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)} (need note_id, coder, code)")
-    df = df.select(pl.col("note_id").str.strip_chars(), pl.col("coder").str.strip_chars(),
+        raise ValueError(f"{path}: missing columns {sorted(missing)} (need {id_col}, coder, code)")
+    df = df.select(pl.col(id_col).str.strip_chars(), pl.col("coder").str.strip_chars(),
                    pl.col("code").str.strip_chars().str.to_lowercase())
-    bad = df.filter(~pl.col("code").is_in(list(TOPIC_CODES)))
+    bad = df.filter(~pl.col("code").is_in(list(codes)))
     if bad.height:
-        raise ValueError(f"{path}: {bad.height} rows with codes outside the taxonomy, e.g. {bad.row(0)}")
-    return df.unique(["note_id", "coder"], keep="last", maintain_order=True)
+        scheme = "the taxonomy" if tuple(codes) == TOPIC_CODES else f"the codes {', '.join(codes)}"
+        raise ValueError(f"{path}: {bad.height} rows with codes outside {scheme}, e.g. {bad.row(0)}")
+    return df.unique([id_col, "coder"], keep="last", maintain_order=True)
 
 
 def in_validation(note_id: str, share: float) -> bool:
@@ -37,16 +41,17 @@ def in_validation(note_id: str, share: float) -> bool:
     return bucket < share
 
 
-def consensus(coding: pl.DataFrame) -> pl.DataFrame:
-    """One code per note: the code all its coders agree on; notes the coders disagree on are left
-    out (the paper resolved them by discussion, which a file cannot record)."""
-    return (coding.group_by("note_id").agg(pl.col("code").n_unique().alias("codes"), pl.col("code").first())
-            .filter(pl.col("codes") == 1).select("note_id", "code").sort("note_id"))
+def consensus(coding: pl.DataFrame, id_col: str = "note_id") -> pl.DataFrame:
+    """One code per note (or comment): the code all its coders agree on; those the coders disagree
+    on are left out (the paper resolved them by discussion, which a file cannot record)."""
+    return (coding.group_by(id_col).agg(pl.col("code").n_unique().alias("codes"), pl.col("code").first())
+            .filter(pl.col("codes") == 1).select(id_col, "code").sort(id_col))
 
 
-def split(coding: pl.DataFrame, validation_share: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split(coding: pl.DataFrame, validation_share: float,
+          id_col: str = "note_id") -> tuple[pl.DataFrame, pl.DataFrame]:
     """(training, validation) rows of the manual coding."""
-    flag = pl.col("note_id").map_elements(lambda n: in_validation(n, validation_share), return_dtype=pl.Boolean)
+    flag = pl.col(id_col).map_elements(lambda n: in_validation(n, validation_share), return_dtype=pl.Boolean)
     marked = coding.with_columns(flag.alias("validation"))
     return marked.filter(~pl.col("validation")).drop("validation"), marked.filter(pl.col("validation")).drop("validation")
 

@@ -85,8 +85,13 @@ class ChiSquareResult:
         """χ²(df, N = n) = x, p = …, V = …"""
         if self.statistic is None:
             return f"χ² not computed (N = {self.n}): {self.warning}"
-        p = "< .001" if self.p_value < 0.001 else f"= {self.p_value:.3f}".replace("0.", ".", 1)
-        return f"χ²({self.dof}, N = {self.n}) = {self.statistic:.2f}, p {p}, V = {self.cramers_v:.3f}"
+        return apa_chi_square(self.statistic, self.dof, self.n, self.p_value, self.cramers_v)
+
+
+def apa_chi_square(statistic: float, dof: int, n: int, p_value: float, cramers_v: float) -> str:
+    """χ²(df, N = n) = x, p = …, V = …"""
+    p = "< .001" if p_value < 0.001 else f"= {p_value:.3f}".replace("0.", ".", 1)
+    return f"χ²({dof}, N = {n}) = {statistic:.2f}, p {p}, V = {cramers_v:.3f}"
 
 
 def sample_per_group(notes: pl.DataFrame, per_group: int = 400, seed: int = 0,
@@ -114,17 +119,58 @@ def contingency(sampled: pl.DataFrame, groups: tuple[str, ...] = GROUPS) -> np.n
     return table
 
 
-def expected_rule_warning(expected: np.ndarray, columns: list[int], groups: tuple[str, ...] = GROUPS) -> str | None:
+def expected_rule_warning(expected: np.ndarray, rows: list[str], columns: list[str]) -> str | None:
     """Text when > 20 % of expected counts are below 5 or any is below 1; None otherwise."""
     below5 = expected < 5
     share = below5.sum() / expected.size
     if share <= 0.2 and not (expected < 1).any():
         return None
-    cells = ", ".join(f"{groups[i]}/{columns[j]:+d}: {expected[i, j]:.2f}"
-                      for i, j in zip(*np.nonzero(below5)))
+    cells = ", ".join(f"{rows[i]}/{columns[j]}: {expected[i, j]:.2f}" for i, j in zip(*np.nonzero(below5)))
     return (f"expected-count rule failed: {below5.sum()} of {expected.size} cells ({share:.0%}) have expected "
             f"count < 5, {(expected < 1).sum()} < 1 [{cells}]; quote the permutation p-value or merge "
-            "the extreme scores (−2 with −1, 2 with 1)")
+            "sparse categories")
+
+
+def chi_square_of(observed: np.ndarray, rows: list[str], columns: list[str], n_resamples: int = 9999,
+                  seed: int = 0) -> dict:
+    """scipy's χ² test of independence on an observed table with no empty row or column: statistic,
+    p, dof, Cramér's V, expected counts, the expected-count rule and a seeded permutation p-value
+    (resampling ignores Yates, which scipy only applies when dof = 1)."""
+    test = stats.chi2_contingency(observed)
+    perm = stats.chi2_contingency(observed, correction=False,
+                                  method=stats.PermutationMethod(n_resamples=n_resamples, rng=seed))
+    expected = np.asarray(test.expected_freq)
+    return dict(
+        statistic=float(test.statistic), p_value=float(test.pvalue), dof=int(test.dof),
+        cramers_v=float(association(observed, method="cramer")), min_expected=float(expected.min()),
+        cells_expected_below_5=int((expected < 5).sum()), cells_expected_below_1=int((expected < 1).sum()),
+        cells=int(expected.size), p_value_permutation=float(perm.pvalue), yates_applied=int(test.dof) == 1,
+        warning=expected_rule_warning(expected, rows, columns), expected=expected)
+
+
+def crosstab_chi_square(counts: pl.DataFrame, row: str, column: str, count: str, n_resamples: int = 9999,
+                        seed: int = 0) -> dict:
+    """χ² of independence of ``row`` × ``column`` from long-form counts (one row per cell; cells
+    summed when repeated). Empty rows and columns are dropped first (they have expected count 0);
+    with fewer than two of either the test is not computed and ``warning`` says why. Returns the
+    variables, N, the levels kept, the :func:`chi_square_of` figures and an APA-style ``report``."""
+    cells = counts.group_by(row, column).agg(pl.col(count).sum()).filter(pl.col(count) > 0)
+    wide = cells.pivot(on=column, index=row, values=count).fill_null(0).sort(row)
+    rows = [str(v) for v in wide[row].to_list()]
+    columns = sorted(c for c in wide.columns if c != row)
+    observed = wide.select(columns).to_numpy().astype(np.int64)
+    n = int(observed.sum())
+    base = dict(variables=f"{row} × {column}", n=n, rows=", ".join(rows), columns=", ".join(columns))
+    if len(rows) < 2 or len(columns) < 2:
+        return base | dict(statistic=None, p_value=None, dof=None, cramers_v=None, min_expected=None,
+                           cells_expected_below_5=None, cells_expected_below_1=None, cells=observed.size,
+                           p_value_permutation=None, yates_applied=False,
+                           warning=f"χ² not computed: fewer than two {row if len(rows) < 2 else column} levels "
+                                   "with counts", report=None)
+    result = chi_square_of(observed, rows, columns, n_resamples, seed)
+    result.pop("expected")
+    return base | result | dict(report=apa_chi_square(result["statistic"], result["dof"], n, result["p_value"],
+                                                      result["cramers_v"]))
 
 
 def sentiment_chi_square(notes: pl.DataFrame, per_group: int = 400, seed: int = 0,
@@ -158,16 +204,9 @@ def sentiment_chi_square(notes: pl.DataFrame, per_group: int = 400, seed: int = 
         expected_full = np.full(observed.shape, np.nan)
     else:
         obs = observed[:, keep]
-        test = stats.chi2_contingency(obs)
-        perm = stats.chi2_contingency(obs, correction=False,  # scipy: Yates is not defined for resampling
-                                      method=stats.PermutationMethod(n_resamples=n_resamples, rng=seed))
-        expected = np.asarray(test.expected_freq)
-        result = ChiSquareResult(
-            statistic=float(test.statistic), p_value=float(test.pvalue), dof=int(test.dof),
-            cramers_v=float(association(obs, method="cramer")), min_expected=float(expected.min()),
-            cells_expected_below_5=int((expected < 5).sum()), cells_expected_below_1=int((expected < 1).sum()),
-            cells=int(expected.size), p_value_permutation=float(perm.pvalue), yates_applied=int(test.dof) == 1,
-            warning=expected_rule_warning(expected, columns), **base)
+        core = chi_square_of(obs, list(GROUPS), [f"{c:+d}" for c in columns], n_resamples, seed)
+        expected = core.pop("expected")
+        result = ChiSquareResult(**core, **base)
         expected_full = np.full(observed.shape, np.nan)
         expected_full[:, keep] = expected
 

@@ -76,3 +76,19 @@ def test_note_document_renders_the_papers_prompt():
     assert prompt.endswith("Please return only the category label, e.g., 1a or 3b. Do not include any other text.")
     empty = note_document(None, "", [])
     assert "No comments available." in TAXONOMY.render_user_prompt(empty) and empty.text == ""
+
+
+def test_comment_codings_use_their_own_codes_and_id_column(tmp_path):
+    from rednote_dagster.lib.labelling.schemes import STANCE
+
+    path = tmp_path / "stance_coding.csv"
+    path.write_text("comment_id,coder,code\nc1,coder_a,Pro-China\nc1,coder_b,pro-china\nc2,coder_a,neutral\n"
+                    "c2,coder_b,pro-foreign\n")
+    coding = read_manual_coding(path, STANCE.codes, "comment_id")
+    assert coding.columns == ["comment_id", "coder", "code"]
+    assert consensus(coding, "comment_id").rows() == [("c1", "pro-china")]
+    train, val = split(coding, 0.5, "comment_id")
+    assert train.height + val.height == 4
+    path.write_text("comment_id,coder,code\nc1,coder_a,1a\n")
+    with pytest.raises(ValueError, match="outside the codes pro-china"):
+        read_manual_coding(path, STANCE.codes, "comment_id")

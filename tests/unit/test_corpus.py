@@ -3,7 +3,7 @@
 A `small` corpus is generated once per module. The checks re-read the MediaCrawler files with a
 minimal reader of their own (json arrays incl. a truncated one, jsonl incl. a torn line, CSV with
 BOM) rather than trusting generator memory; `_truth/` is used only for what the files cannot say
-(planted topic, sentiment, tier).
+(planted topic, sentiment, tier, emotion, stance, stage markers).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import polars as pl
 import pytest
 
 from rednote_dagster.lib.corpus import generate_corpus
@@ -26,7 +27,11 @@ from rednote_dagster.lib.corpus.ids import display_count
 from rednote_dagster.lib.corpus.params import SCALES, Knobs
 from rednote_dagster.lib.corpus.timeline import daily_targets
 from rednote_dagster.lib.corpus.writers import dump_json_indent
+from rednote_dagster.lib.labelling.schemes import EMOTION, STANCE
 from rednote_dagster.lib.phases import PhaseBoundaries
+from rednote_dagster.lib.sampling import allocate_quotas, sample_posts, with_hashtags
+from rednote_dagster.lib.stages import STAGES, stages_in
+from rednote_dagster.lib.taxonomy import topic_group
 
 NY = ZoneInfo("America/New_York")
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
@@ -513,3 +518,109 @@ def test_indented_json_matches_stdlib():
 def test_rejects_unknown_scale(tmp_path):
     with pytest.raises(ValueError):
         generate_corpus(tmp_path, scale="huge")
+
+
+# -- comment affect (Li et al. 2025) and stage markers (Jing & Zhang 2026) ----------------------------------
+def test_emotion_fits_the_planted_sentiment_and_follows_li_et_al(corpus):
+    rows = corpus.truth("comments.csv")
+    allowed = Knobs().emotion_by_level
+    assert all(r["emotion"] in allowed[int(r["sentiment"])] for r in rows)
+    assert {r["emotion"] for r in rows} == set(EMOTION.codes) and {r["stance"] for r in rows} == set(STANCE.codes)
+    code = {r["note_id"]: r["code"] for r in corpus.truth("notes.csv")}
+
+    def share(emotion, subset):
+        return sum(r["emotion"] == emotion for r in subset) / len(subset)
+
+    positive = [r for r in rows if int(r["sentiment"]) > 0]
+    political = [r for r in rows if topic_group(code[r["note_id"]]) == "political"]
+    elsewhere = [r for r in rows if topic_group(code[r["note_id"]]) != "political"]
+    hostile = {"contempt", "anger"}
+    assert (sum(r["emotion"] in hostile for r in political) / len(political)
+            > sum(r["emotion"] in hostile for r in elsewhere) / len(elsewhere))
+    assert (share("contempt", [r for r in political if int(r["sentiment"]) < 0])
+            > share("contempt", [r for r in elsewhere if int(r["sentiment"]) < 0]) + 0.05)
+    cultural = [r for r in positive if topic_group(code[r["note_id"]]) == "cultural"]
+    assert share("pride", cultural) > share("pride", positive) + 0.03
+    pro_china = [r for r in positive if r["stance"] == "pro-china"]
+    assert share("pride", pro_china) > 2 * share("pride", [r for r in positive if r["stance"] == "neutral"])
+    level_0 = [r for r in rows if r["sentiment"] == "0"]
+    assert share("curiosity", [r for r in level_0 if r["stance"] == "neutral"]) > share("curiosity", level_0)
+
+
+def test_stance_follows_the_commenter_group(corpus):
+    rows = corpus.truth("comments.csv")
+    counts = Counter((r["commenter_group"], r["stance"]) for r in rows)
+    natives = sum(n for (g, _), n in counts.items() if g == "native")
+    foreign = sum(n for (g, _), n in counts.items() if g == "foreign")
+    assert counts[("native", "pro-china")] / natives > 0.3 > counts[("foreign", "pro-china")] / foreign
+    assert counts[("foreign", "pro-foreign")] / foreign > 0.15 > counts[("native", "pro-foreign")] / natives
+    negative = [r for r in rows if int(r["sentiment"]) < 0]
+    assert (sum(r["stance"] == "pro-foreign" for r in negative) / len(negative)
+            > sum(r["stance"] == "pro-foreign" for r in rows) / len(rows))
+
+
+def test_comment_text_carries_stance_and_emotion_cues(corpus):
+    """The planted labels are readable: sided comments name a country, questions end like one."""
+    truth = {r["comment_id"]: r for r in corpus.truth("comments.csv")}
+    country = re.compile(r"China|America|the US|the West|States|中国|国外|美国|西方|这边")
+    sided = [(truth[i], c["content"]) for i, c in corpus.latest["comment"].items() if truth[i]["stance"] != "neutral"]
+    assert sum(bool(country.search(text)) for _, text in sided) / len(sided) > 0.85  # 5 % are emoji only
+    questions = [c["content"] for i, c in corpus.latest["comment"].items() if truth[i]["emotion"] == "curiosity"]
+    asks = re.compile(r"[?？]|\b(where|what|which|when|how|is this|link)\b|请问|哪|什么|几|多少|怎么|求链接")
+    assert sum(bool(asks.search(text)) for text in questions) / len(questions) > 0.9
+
+
+def test_planted_stage_markers_are_found_and_come_in_the_papers_order(corpus):
+    notes = {r["note_id"]: r for r in corpus.truth("notes.csv")}
+    comments = {r["comment_id"]: r for r in corpus.truth("comments.csv")}
+    texts = [(notes[i]["stages"], r["desc"], int(r["time"])) for i, r in corpus.latest["note"].items()]
+    texts += [(comments[i]["stages"], r["content"], int(r["create_time"])) for i, r in corpus.latest["comment"].items()]
+    marked_days = defaultdict(list)
+    for planted, text, ms in texts:
+        found = stages_in(text)
+        assert set(filter(None, planted.split(";"))) <= set(found), text
+        for stage in found:
+            marked_days[stage].append(dt.datetime.fromtimestamp(ms / 1000, tz=NY).date().toordinal())
+    assert tuple(Knobs().stage_prevalence) == STAGES  # the generator plants what the pipeline detects
+    median = {s: sorted(days)[len(days) // 2] for s, days in marked_days.items()}
+    assert median["cat_tax"] < median["duizhang"] < median["li_hua"]
+    assert dt.date.fromordinal(median["cat_tax"]) <= dt.date(2025, 1, 31)
+    assert dt.date.fromordinal(median["li_hua"]) >= dt.date(2025, 3, 1)
+    assert all(len(days) > 30 for days in marked_days.values())
+
+
+def test_hashtag_sampling_frame_on_the_corpus(corpus):
+    notes = pl.DataFrame([{"note_id": i, "description": r["desc"], "liked_count": parse_count(r["liked_count"])}
+                          for i, r in corpus.latest["note"].items()])
+    quotas = allocate_quotas({"#猫税": 1.454e6, "#tiktokrefugees": 3.284e6, "#cattax": 46.225e6,
+                              "#tiktokrefugee": 1.719e6}, 40)
+    frame = sample_posts(with_hashtags(notes), quotas)
+    assert frame["note_id"].is_unique().all()
+    assert frame.group_by("hashtag").len().sort("hashtag").rows() == sorted(quotas.select("hashtag", "quota").rows())
+
+
+def test_manual_affect_coding_two_coders(corpus):
+    truth = {r["comment_id"]: r for r in corpus.truth("comments.csv")}
+    for scheme in ("emotion", "stance"):
+        with (corpus.root / "_manual" / f"{scheme}_coding.csv").open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert list(rows[0]) == ["comment_id", "coder", "code"]
+        by_comment = defaultdict(dict)
+        for r in rows:
+            by_comment[r["comment_id"]][r["coder"]] = r["code"]
+        assert len(by_comment) == Knobs().affect_manual_comments
+        assert all(set(v) == {"coder_a", "coder_b"} for v in by_comment.values())
+        assert {i for i, r in truth.items() if r["affect_manual_sample"] == "1"} == set(by_comment)
+        agree = sum(v["coder_a"] == v["coder_b"] for v in by_comment.values()) / len(by_comment)
+        accuracy = sum(v["coder_a"] == truth[i][scheme] for i, v in by_comment.items()) / len(by_comment)
+        assert 0.65 <= agree <= 0.9 and 0.8 <= accuracy <= 0.95, scheme
+
+
+def test_every_planted_emotion_level_has_words():
+    from dataclasses import replace
+
+    from rednote_dagster.lib.corpus.affect import AffectPlanter
+
+    AffectPlanter(Knobs(), random.Random(0))
+    with pytest.raises(ValueError, match="pride"):
+        AffectPlanter(replace(Knobs(), emotion_by_level={0: {"pride": 1.0}}), random.Random(0))

@@ -68,6 +68,17 @@ def build_warehouse(con, skip: tuple[str, ...] = ()) -> None:
         "analysis.user_influence_weights": pl.DataFrame([
             {"phase": p, "indicator": i, "weight": 0.25, "entropy": 0.5, "n_active": 8, "degenerate": False}
             for p in (*PHASES, "all") for i in ("followers", "likes", "comments", "collects")]),
+        "analysis.stage_timeline": pl.DataFrame([
+            {"week": dt.date(2025, 1, 6) + dt.timedelta(weeks=w), "entity": e, "stage": st, "n_texts": 50,
+             "n_marked": 10 if w == i * 4 else 1, "share": 0.2 if w == i * 4 else 0.02}
+            for w in range(12) for e in ("note", "comment") for i, st in enumerate(("cat_tax", "duizhang", "li_hua"))]),
+        "analysis.stage_peaks": pl.DataFrame([
+            {"entity": "note", "stage": st, "peak_week": dt.date(2025, 1, 6) + dt.timedelta(weeks=i * 4),
+             "peak_share": 0.2, "n_texts": 50} for i, st in enumerate(("cat_tax", "duizhang", "li_hua"))]),
+        "marts.comment_affect_by_topic_group": pl.DataFrame([
+            {"topic_group": g, "commenter_group": c, "emotion": e, "stance": s, "comments": 5, "share": 1 / 6}
+            for g in ("political", "cultural") for c in ("all", "native") for e in ("anger", "joy")
+            for s in ("pro-china", "neutral", "pro-foreign")]),
         "marts.collection_summary": pl.DataFrame({"collection_month": [dt.date(2025, 1, 1)], "notes": [10]}),
         "raw.notes": pl.DataFrame({"note_id": ["1"], "collection_month": [dt.date(2025, 1, 1)],
                                    "crawled_at": [dt.datetime(2025, 1, 20, 8)]}),
@@ -135,7 +146,7 @@ def test_html_is_offline_and_deterministic(con):
     assert first == again
     assert first != later and first.replace("2026-01-01", "2027-01-01") == later
     assert "<script src=" not in first and "cdn.plot.ly" not in first.split("</script>", 1)[1]
-    assert re.search(r"Figures: 10 of 10 drawn", first)
+    assert re.search(r"Figures: 12 of 12 drawn", first)
     assert 'id="synthetic-banner"' in first and "0_cat_tax" in first
 
 

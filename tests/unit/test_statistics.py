@@ -203,3 +203,26 @@ def test_analysis_assets_materialize(data_root):
     assert dg.materialize([user_influence], resources=resources).success
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         assert con.sql("SELECT count(*) FROM analysis.user_influence").fetchall() == [(sum(counts.values()),)]
+
+
+def test_crosstab_chi_square_drops_empty_levels_and_matches_scipy():
+    from rednote_dagster.lib.statistics import crosstab_chi_square
+
+    counts = pl.DataFrame({
+        "topic_group": ["political", "political", "cultural", "cultural", "appearance", "appearance", "other"],
+        "emotion": ["anger", "pride", "anger", "joy", "joy", "anger", "joy"],
+        "comments": [40, 30, 10, 50, 25, 5, 0],  # 'other' has no comments: dropped, not an expected-0 row
+    })
+    result = crosstab_chi_square(counts, "topic_group", "emotion", "comments", n_resamples=999)
+    observed = [[5, 25, 0], [10, 50, 0], [40, 0, 30]]  # rows appearance, cultural, political; anger, joy, pride
+    reference = stats.chi2_contingency(observed)
+    assert result["rows"] == "appearance, cultural, political" and result["columns"] == "anger, joy, pride"
+    assert result["n"] == 160 and result["dof"] == 4
+    assert result["statistic"] == pytest.approx(reference.statistic)
+    assert result["p_value"] == pytest.approx(reference.pvalue)
+    assert result["report"].startswith("χ²(4, N = 160) = ")
+    assert 0 <= result["p_value_permutation"] <= 1
+
+    one_level = crosstab_chi_square(counts.filter(pl.col("topic_group") == "political"), "topic_group", "emotion",
+                                    "comments")
+    assert one_level["statistic"] is None and "fewer than two topic_group levels" in one_level["warning"]

@@ -10,7 +10,7 @@ sentiment as (
 ),
 
 topics as (
-    {{ label_of_current_crawl('notes', ref('stg_enrich__note_topics'), ['code', 'code_name', 'category', 'category_name']) }}
+    {{ label_of_current_crawl('notes', ref('stg_enrich__note_topics'), ['code', 'code_name', 'category', 'category_name', 'topic_group']) }}
 ),
 
 influence as (
@@ -29,6 +29,7 @@ select
     topics.code_name,
     topics.category,
     topics.category_name,
+    topics.topic_group,
     sentiment.score::integer as score,
     sentiment.label,
     sentiment.passes_confidence,

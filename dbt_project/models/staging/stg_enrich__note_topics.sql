@@ -12,6 +12,7 @@ renamed as (
         code_name,
         category,
         category_name,
+        topic_group,
         confidence,
         unknown_reason,
         -- provenance

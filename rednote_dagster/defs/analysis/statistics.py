@@ -119,3 +119,53 @@ def category_engagement(context: dg.AssetExecutionContext, config: EngagementCon
         "top5_per_phase": dg.MetadataValue.md(markdown_table(top, max_rows=40)),
         "dagster/row_count": dg.MetadataValue.int(table.height),
     })
+
+
+AFFECT_KEY = dg.AssetKey(["analysis", "comment_affect_chi_square"])
+# Li et al.'s crosses: each pair of (emotion, stance, topic group) over all labelled comments
+AFFECT_CROSSES = (("topic_group", "emotion"), ("topic_group", "stance"), ("stance", "emotion"))
+
+
+class AffectChiSquareConfig(dg.Config):
+    seed: int = 0  # permutation seed
+    n_resamples: int = 9999  # permutation p-value resamples
+
+
+@dg.asset(
+    key=AFFECT_KEY,
+    deps=[dg.AssetKey(["marts", "comment_affect_by_topic_group"])],
+    pool=DUCKDB_POOL,
+    group_name="analysis",
+    kinds={"duckdb", "scipy"},
+    description=(
+        "χ² tests of independence over the labelled comments (Li et al.): topic group × emotion, topic group × "
+        "stance and stance × emotion, from marts.comment_affect_by_topic_group (all commenters). Empty rows or "
+        "columns are dropped; Cramér's V, the expected-count rule and a seeded permutation p-value per test."
+    ),
+    check_specs=[dg.AssetCheckSpec(
+        "expected_count_rule", asset=AFFECT_KEY, blocking=False,
+        description="Every computed test has at most 20 % of expected counts below 5 and none below 1.",
+    )],
+)
+def comment_affect_chi_square(context: dg.AssetExecutionContext, config: AffectChiSquareConfig,
+                              duckdb: DuckDBResource):
+    from rednote_dagster.lib.statistics import crosstab_chi_square
+
+    with duckdb.get_connection() as con:
+        cells = con.sql("SELECT topic_group, emotion, stance, comments FROM marts.comment_affect_by_topic_group "
+                        "WHERE commenter_group = 'all'").pl()
+    results = pl.DataFrame([crosstab_chi_square(cells, row, column, "comments", config.n_resamples, config.seed)
+                            for row, column in AFFECT_CROSSES], infer_schema_length=None)
+    with duckdb.get_connection() as con:
+        replace_partitions(con, [PartitionWrite("analysis.comment_affect_chi_square", results.to_arrow(), {})])
+    for warning in results["warning"].drop_nulls():
+        context.log.warning(warning)
+    yield dg.MaterializeResult(metadata={
+        "tests": dg.MetadataValue.md(markdown_table(results.select("variables", "n", "report", "p_value_permutation"))),
+        "dagster/row_count": dg.MetadataValue.int(results.height),
+    })
+    yield dg.AssetCheckResult(
+        check_name="expected_count_rule", passed=results["warning"].null_count() == results.height,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(results["warning"].drop_nulls()) or None,
+    )

@@ -1,12 +1,13 @@
 """Glue shared by every labelling asset: the warehouse-backed cache and common metadata."""
 
 import dagster as dg
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.lib.labelling.base import LabelBackend
 from rednote_dagster.lib.labelling.cache import LabelRun, label_documents, lookup
 from rednote_dagster.lib.labelling.scheme import Document
-from rednote_dagster.lib.warehouse import table_exists
+from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions, table_exists
 
 
 def label_with_warehouse_cache(duckdb: DuckDBResource, backend: LabelBackend, documents: list[Document]) -> LabelRun:
@@ -63,3 +64,71 @@ def embeddings_write(embedder):
         "embedding": pa.array([embedder.known[h].tolist() for h in fresh], pa.list_(pa.float32())),
     })
     return KeyedWrite(EMBEDDINGS_TABLE, data, ("model_id", "model_revision", "input_hash"))
+
+
+def build_scheme_backend(context, duckdb: DuckDBResource, scheme, settings, coding_path, id_col: str, texts_of):
+    """(backend, embedder or None, ids of the training items) for any scheme, chosen by
+    ``choose_backend``: the LLM when configured, else supervised on the manual coding's training half
+    (``texts_of(ids) -> {id: text}`` fetches the coded items' texts), else zero-shot."""
+    from rednote_dagster.lib.coding import consensus, read_manual_coding, split
+    from rednote_dagster.lib.labelling.embeddings import Embedder, SupervisedOnEmbeddings, ZeroShotOnEmbeddings
+    from rednote_dagster.lib.labelling.llm import ChatCompletionsBackend
+    from rednote_dagster.lib.taxonomy_labels import choose_backend
+
+    kind = choose_backend(settings, coding_path.exists())
+    context.log.info(f"{scheme.name} backend: {kind}")
+    if kind == "llm":
+        return ChatCompletionsBackend.from_env(scheme), None, set()
+    embedder = Embedder(settings.embedding_model or None, settings.embedding_revision or None)
+    seed_embeddings(duckdb, embedder)
+    if kind == "zero-shot":
+        return ZeroShotOnEmbeddings(scheme, embedder), embedder, set()
+    training, _ = split(read_manual_coding(coding_path, scheme.codes, id_col), settings.validation_share, id_col)
+    codes = consensus(training, id_col)
+    text_of = texts_of(codes[id_col].to_list())
+    pairs = [(text_of[i], c) for i, c in codes.iter_rows() if i in text_of and text_of[i].strip()]
+    context.log.info(f"supervised {scheme.name} backend: {len(pairs)} manually coded training items "
+                     f"({codes.height} coded with agreement, validation share {settings.validation_share})")
+    backend = SupervisedOnEmbeddings(scheme, embedder, [p[0] for p in pairs], [p[1] for p in pairs])
+    return backend, embedder, set(codes[id_col])
+
+
+def label_months(context, duckdb: DuckDBResource, backend: LabelBackend, embedder, table: str, noun: str,
+                 documents_of_month, rows_of) -> tuple[pl.DataFrame, list[LabelRun]]:
+    """Label each collection month of the run's partition window, one transaction per month: the
+    month's rows of ``table``, the label-cache entries and the embeddings computed on the way.
+    ``documents_of_month(month) -> (frame, documents)``; ``rows_of(month, frame, documents, run) -> rows``.
+    Returns every month's rows and the runs, for the asset's metadata (``label_months_metadata``)."""
+    from rednote_dagster.defs.partitions import months_in_window
+
+    frames, runs = [], []
+    for month in months_in_window(context.partition_time_window):
+        df, docs = documents_of_month(month)
+        run = label_with_warehouse_cache(duckdb, backend, docs)
+        rows = rows_of(month, df, docs, run)
+        writes = [PartitionWrite(table, rows.to_arrow(), {"collection_month": month}), run.cache_write()]
+        if embedder is not None:
+            writes.append(embeddings_write(embedder))
+        with duckdb.get_connection() as con:
+            replace_partitions(con, writes)
+        context.log.info(f"{month:%Y-%m} {noun}: {rows.height} rows, {run.cache_hits} cached, "
+                         f"{run.cache_misses} labelled by {backend.name}")
+        frames.append(rows)
+        runs.append(run)
+    return pl.concat(frames), runs
+
+
+def label_months_metadata(rows: pl.DataFrame, runs: list[LabelRun]) -> dict[str, dg.MetadataValue]:
+    """Backend, cache, model-time and row-count metadata over all months a labelling run wrote."""
+    misses = sum(r.cache_misses for r in runs)
+    seconds = sum(r.seconds for r in runs)
+    metadata = labelling_metadata(runs[-1]) | {
+        "cache_hits": dg.MetadataValue.int(sum(r.cache_hits for r in runs)),
+        "cache_misses": dg.MetadataValue.int(misses),
+        "model_seconds": dg.MetadataValue.float(round(seconds, 2)),
+        "texts_per_second": dg.MetadataValue.float(round(misses / seconds, 1) if seconds else 0.0),
+        "dagster/partition_row_count": dg.MetadataValue.int(rows.height),
+    }
+    if "code" in rows.columns:
+        metadata["unknown"] = dg.MetadataValue.int(int(rows["code"].is_null().sum()))
+    return metadata

@@ -5,14 +5,13 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.enrich.labelling import label_with_warehouse_cache, labelling_metadata
-from rednote_dagster.defs.partitions import collection_month, months_in_window
+from rednote_dagster.defs.enrich.labelling import label_months, label_months_metadata
+from rednote_dagster.defs.partitions import collection_month
 from rednote_dagster.defs.resources import DUCKDB_POOL, SentimentModel
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.text import note_text
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.sentiment import label_distribution, load_sentiment_backend, sentiment_table
-from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
 
 # entity → (source table, id column, SQL giving id and text parts)
 SOURCES = {
@@ -55,31 +54,18 @@ def build_sentiment_asset(entity: str) -> dg.AssetsDefinition:
         backend, fallback_reason = load_sentiment_backend(settings, progress=context.log.info)
         if fallback_reason:
             context.log.warning(f"sentiment labels come from the LEXICON FALLBACK: {fallback_reason}")
-        partitions = []
-        for month in months_in_window(context.partition_time_window):
+
+        def documents_of_month(month):
             with duckdb.get_connection() as con:
                 df = con.sql(f"{select} WHERE collection_month = ? ORDER BY {id_column}", params=[month]).pl()
-            texts = _texts(df, entity)
-            run = label_with_warehouse_cache(duckdb, backend, [Document(t) for t in texts])
-            rows = sentiment_table(id_column, df[id_column].to_list(), texts, month, run, settings.confidence_threshold)
-            with duckdb.get_connection() as con:
-                replace_partitions(con, [PartitionWrite(table, rows, {"collection_month": month}), run.cache_write()])
-            context.log.info(
-                f"{month:%Y-%m} {entity} sentiment: {rows.num_rows} texts, {run.cache_hits} cached, "
-                f"{run.cache_misses} labelled by {backend.name} ({run.texts_per_second:.0f} texts/s)"
-            )
-            partitions.append((pl.from_arrow(rows), run))
+            return df, [Document(t) for t in _texts(df, entity)]
 
-        rows = pl.concat([r for r, _ in partitions])
-        last_run = partitions[-1][1]
-        model_seconds = sum(run.seconds for _, run in partitions)
-        misses = sum(run.cache_misses for _, run in partitions)
-        metadata = labelling_metadata(last_run) | {
-            "cache_hits": dg.MetadataValue.int(sum(run.cache_hits for _, run in partitions)),
-            "cache_misses": dg.MetadataValue.int(misses),
-            "model_seconds": dg.MetadataValue.float(round(model_seconds, 2)),
-            "texts_per_second": dg.MetadataValue.float(round(misses / model_seconds, 1) if model_seconds else 0.0),
-            "dagster/partition_row_count": dg.MetadataValue.int(rows.height),
+        rows, runs = label_months(
+            context, duckdb, backend, None, table, f"{entity} sentiment", documents_of_month,
+            lambda month, df, docs, run: pl.from_arrow(sentiment_table(
+                id_column, df[id_column].to_list(), [d.text for d in docs], month, run,
+                settings.confidence_threshold)))
+        metadata = label_months_metadata(rows, runs) | {
             "share_passing_confidence": dg.MetadataValue.float(
                 round(float(rows["passes_confidence"].mean()), 4) if rows.height else 0.0),
             "confidence_threshold": dg.MetadataValue.float(settings.confidence_threshold),

@@ -4,7 +4,8 @@ Each note gets exactly `k_top` top-level comments (its crawled share, <= 50), al
 the note's last crawl so every planted comment is seen at least once. About 10 % of top-level
 comments get 1-3 replies (some replying to a reply); the note's author writes many of them.
 RedNote natives comment mostly in Chinese from a Chinese province, refugees mostly in English.
-Comment sentiment is tilted towards the note's sentiment (natives lean welcoming).
+Comment sentiment is tilted towards the note's sentiment (natives lean welcoming). Emotion,
+stance and stage markers come from `affect.py`, on streams of their own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 import random
 
 from . import names
+from .affect import AffectPlanter, CommentStages
 from .content import LEVELS, tilted
 from .ids import IdFactory, avatar_url
 from .model import Comment, Commenter, Note, User
@@ -65,12 +67,15 @@ class CommenterPool:
 
 
 class CommentPlanter:
-    def __init__(self, knobs: Knobs, rng: random.Random, ids: IdFactory, pool: CommenterPool, composer: TextComposer):
+    def __init__(self, knobs: Knobs, rng: random.Random, ids: IdFactory, pool: CommenterPool, composer: TextComposer,
+                 affect: AffectPlanter, stages: CommentStages):
         self.knobs = knobs
         self.rng = rng
         self.ids = ids
         self.pool = pool
         self.composer = composer
+        self.affect = affect
+        self.stages = stages
         base = knobs.sentiment_base
         # natives lean welcoming; comments echo the note's feeling
         self._probs = {s: tilted(base, max(-1.6, min(1.6, 0.35 + 0.45 * s))) for s in LEVELS}
@@ -122,7 +127,10 @@ class CommentPlanter:
         comment.sentiment = rng.choices(LEVELS, weights=self._probs[anchor])[0]
         langs, weights = _LANGS[commenter.group]
         comment.lang = rng.choices(langs, weights=weights)[0]
-        comment.content = self.composer.comment(note.code, comment.sentiment, comment.lang)
+        self.affect.plant(comment)
+        stages = self.stages.draw(note, created)
+        comment.content, comment.stages = self.composer.comment(
+            note.code, comment.sentiment, comment.lang, comment.emotion, comment.stance, stages)
         scale = 0.4 * math.log1p(note.likes) - (1.2 if parent is None else 2.0)
         comment.like_final = max(0, int(math.exp(rng.gauss(scale, 1.2))) - 1)
         comment.has_picture = rng.random() < 0.02

@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 import random
 
+from rednote_dagster.lib.apportion import largest_remainder
 from rednote_dagster.lib.taxonomy import TOPIC_CODES
 
 from .model import Note
 from .params import KEYWORDS, Knobs
-from .population import largest_remainder
 from .text import TextComposer
 from .timeline import HOUR_MS
 
@@ -113,11 +113,14 @@ def plant_surface(notes: list[Note], knobs: Knobs, rng: random.Random, composer:
         note.keywords = _keywords(note.code, knobs, rng)
         head, body = composer.note_body(note.code, note.sentiment, note.lang)
         note.tags = composer.hashtags(note.code, note.keywords)
-        if note.tags:
-            body += "\n" + " ".join(f"#{t}[话题]#" for t in note.tags)
-        note.desc = body
+        note.desc = body + tag_line(note.tags)
         note.title = head[:64] if rng.random() < knobs.title_share else ""
         note.last_update_ms = _last_update(note.publish_ms, knobs, rng)
+
+
+def tag_line(tags: list[str]) -> str:
+    """The hashtag line MediaCrawler shows at the end of a description ("" without tags)."""
+    return "\n" + " ".join(f"#{t}[话题]#" for t in tags) if tags else ""
 
 
 def _keywords(code: str, knobs: Knobs, rng: random.Random) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rednote_dagster.lib.phases import PHASES, PhaseBoundaries
 
-from . import content, engagement, population, truth
+from . import affect, content, engagement, population, truth
 from .comments import CommenterPool, CommentPlanter
 from .crawl import CrawlPlanner
 from .damage import plant_damage
@@ -54,7 +54,7 @@ def generate_corpus(out_dir: Path | str, scale: str = "small", seed: int = 0) ->
     out.mkdir(parents=True, exist_ok=True)
     ids = IdFactory(_rng(seed, "ids"))
 
-    # 1. the world: timeline, creators, notes, topics, sentiment, text
+    # 1. the world: timeline, creators, notes, topics, sentiment, text, stage markers
     targets = daily_targets(sp, knobs, _rng(seed, "timeline"))
     bounds = PhaseBoundaries()
     phase_totals = {p: sum(n for d, n in targets if bounds.phase_of(d) == p) for p in PHASES}
@@ -66,6 +66,8 @@ def generate_corpus(out_dir: Path | str, scale: str = "small", seed: int = 0) ->
     content.plant_sentiment(notes, knobs, _rng(seed, "sentiment"))
     composer = TextComposer(_rng(seed, "text"), knobs.topic_bleed)
     content.plant_surface(notes, knobs, _rng(seed, "surface"), composer)
+    stage_curves = affect.StageCurves(knobs)
+    affect.plant_note_stages(notes, knobs, stage_curves, TextComposer(_rng(seed, "note_stages"), knobs.topic_bleed))
 
     # 2. when each note was crawled (engagement calibration needs the last crawl time)
     planner = CrawlPlanner(knobs, _rng(seed, "crawl"))
@@ -75,13 +77,15 @@ def generate_corpus(out_dir: Path | str, scale: str = "small", seed: int = 0) ->
     if uncrawled:
         raise AssertionError(f"{len(uncrawled)} notes were never crawled")
 
-    # 3. engagement and comments
+    # 3. engagement and comments (with their emotion, stance and stage markers)
     engagement.plant_levels(users, knobs, _rng(seed, "levels"))
     engagement.plant_note_engagement(notes, knobs, _rng(seed, "engagement"))
     engagement.plant_comment_totals(notes, sp, knobs, _rng(seed, "comment_totals"))
     engagement.plant_followers(users, knobs, _rng(seed, "followers"))
     pool = CommenterPool(sp, _rng(seed, "commenters"), ids)
-    CommentPlanter(knobs, _rng(seed, "comments"), ids, pool, composer).plant(notes)
+    CommentPlanter(knobs, _rng(seed, "comments"), ids, pool, composer,
+                   affect.AffectPlanter(knobs, _rng(seed, "affect")),
+                   affect.CommentStages(knobs, stage_curves, _rng(seed, "comment_stages"))).plant(notes)
 
     # 4. files: snapshots -> entries, damage, serialisation
     planner.attach_comments()
@@ -96,12 +100,14 @@ def generate_corpus(out_dir: Path | str, scale: str = "small", seed: int = 0) ->
     months = truth.crawl_months(planner.snaps)
     sample = truth.manual_sample(notes, knobs, _rng(seed, "manual"))
     truth.write_notes(truth_dir, notes, months, builder, {n.idx for n in sample})
-    truth.write_comments(truth_dir, notes, months, knobs.growth_tau_hours)
+    comment_sample = truth.affect_manual_sample(notes, knobs, _rng(seed, "affect_manual"))
+    truth.write_comments(truth_dir, notes, months, knobs.growth_tau_hours, {c.comment_id for c in comment_sample})
     truth.write_users(truth_dir, users)
     truth.write_timeline(truth_dir, targets)
     truth.write_file_truth(truth_dir, writer.stats, writer.damage)
     truth.write_json(truth_dir / "params.json", params_dict(sp, knobs, seed))
     truth.write_manual(out, sample, knobs, _rng(seed, "coders"))
+    truth.write_affect_manual(out, comment_sample, knobs, _rng(seed, "affect_coders"))
 
     n_comments = sum(len(n.comments) for n in notes)
     n_top = sum(1 for n in notes for c in n.comments if c.parent is None)

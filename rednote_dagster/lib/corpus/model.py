@@ -44,6 +44,7 @@ class Note:
         "idx", "note_id", "user", "publish_ms", "ny_date", "phase", "tier", "code", "sentiment",
         "lang", "type", "title", "desc", "tags", "keywords", "n_images", "last_update_ms",
         "likes", "collects", "shares", "top_total", "k_top", "crawl_times", "comments", "null_interact",
+        "stages",
     )
 
     def __init__(self, user: User, publish_ms: int, ny_date: dt.date, phase: str):
@@ -73,12 +74,13 @@ class Note:
         self.crawl_times: list[int] = []  # every crawl of the note (rolling and June)
         self.comments: list[Comment] = []
         self.null_interact = False
+        self.stages: tuple[str, ...] = ()  # stage markers planted in the text (Jing & Zhang 2026)
 
 
 class Comment:
     __slots__ = (
         "comment_id", "note", "parent", "create_ms", "content", "lang", "group", "sentiment",
-        "commenter", "like_final", "replies", "has_picture",
+        "commenter", "like_final", "replies", "has_picture", "emotion", "stance", "stages",
     )
 
     def __init__(self, note: Note, parent: Comment | None, create_ms: int, commenter: Commenter):
@@ -94,6 +96,9 @@ class Comment:
         self.like_final = 0
         self.replies: list[int] = []  # sorted create_ms of every reply in this root's thread
         self.has_picture = False
+        self.emotion = "neutral"  # Li et al. (2025) emotion, stance and the stage markers in the text
+        self.stance = "neutral"
+        self.stages: tuple[str, ...] = ()
 
 
 class Commenter:

@@ -62,6 +62,8 @@ SCALES: dict[str, ScaleParams] = {
         foreign_commenters=25_000,
     ),
     "small": _scaled("small", 2_000),
+    # ten times the paper's collection: for the scale benchmark (benchmarks/pipeline.py), not the CLI
+    "paper10": _scaled("paper10", PAPER_NOTES * 10),
 }
 
 
@@ -120,6 +122,80 @@ def _like_means() -> dict[str, dict[str, float]]:
         "pre_ban": {"high": 1600.0, "low": 23.5},
         "surge": {"high": 1350.0, "low": 21.0},
         "stabilization": {"high": 1150.0, "low": 19.0},
+    }
+
+
+def _stance_base() -> dict[str, dict[str, float]]:
+    # P(stance) per commenter group before the factors below (Li et al. 2025 report no shares; ours:
+    # most commenters take no side, natives who do are mostly Pro-China, refugees who do split).
+    return {
+        "native": {"pro-china": 0.35, "neutral": 0.60, "pro-foreign": 0.05},
+        "foreign": {"pro-china": 0.15, "neutral": 0.65, "pro-foreign": 0.20},
+    }
+
+
+def _emotion_by_level() -> dict[int, dict[str, float]]:
+    # P(emotion | planted sentiment level) before the factors below. A level lists only emotions
+    # whose words can carry it (text.py), so the planted sentiment stays exactly as it was.
+    return {
+        -2: {"anger": 1.0, "contempt": 1.0},
+        -1: {"anger": 0.8, "contempt": 1.0, "neutral": 0.5},
+        0: {"curiosity": 1.2, "neutral": 1.0},
+        1: {"joy": 1.0, "praise": 1.0, "pride": 0.4, "curiosity": 0.3},
+        2: {"joy": 1.0, "praise": 1.0, "pride": 0.6},
+    }
+
+
+def _emotion_topic_factor() -> dict[str, dict[str, float]]:
+    # Li et al.: political threads elicit contempt and anger, cultural ones pride and praise, and
+    # appearance posts the most balanced mix (compliments and joy).
+    return {
+        "political": {"contempt": 1.8, "anger": 1.2, "neutral": 0.6, "pride": 1.3},
+        "appearance": {"praise": 1.5, "joy": 1.2},
+        "cultural": {"pride": 2.0, "praise": 1.5},
+        "other": {},
+    }
+
+
+def _emotion_stance_factor() -> dict[str, dict[str, float]]:
+    # Li et al.: contempt and anger "especially from Pro-China commenters" (compounding the political
+    # factor), Pro-Foreign users the most negative, neutral users curiosity and joy; pride goes with
+    # taking China's side.
+    return {
+        "pro-china": {"pride": 2.5, "contempt": 1.5},
+        "neutral": {"curiosity": 1.5, "joy": 1.5, "pride": 0.5},
+        "pro-foreign": {"anger": 1.5, "pride": 0.3},
+    }
+
+
+def _stage_prevalence() -> dict[str, tuple[tuple[str, float], ...]]:
+    # P(a note of a fully eligible topic carries the stage's marker) at New York dates, linear in
+    # between. Jing & Zhang (2026): the "cat tax" rituals were "concentrated between mid-January and
+    # early February 2025" (§5; RedNote topped the US App Store on Jan 14, §1) and later appeared
+    # "only sporadically" among late adopters; 对账 price comparison grew as the novelty waned,
+    # the second stage (§5; Cheng 2025 §3.2 and the press coverage of it by Feb 14, 2025; Jing &
+    # Zhang's second observation period ran mid-February to April), planted here from late
+    # January, highest Feb 10 - Mar 10; the Li Hua letters belong to the third stage, "the later
+    # stages of the event" after the Jan 20 inauguration and the repeated postponements of the
+    # ban (§6), planted from mid-February, highest from April. The paper gives no shares; the
+    # heights are ours, large enough that the order shows in weekly shares of the small corpus.
+    return {
+        "cat_tax": (("2025-01-01", 0.02), ("2025-01-12", 0.05), ("2025-01-15", 0.70), ("2025-02-07", 0.60),
+                    ("2025-02-21", 0.08), ("2025-06-27", 0.03)),
+        "duizhang": (("2025-01-01", 0.0), ("2025-01-27", 0.0), ("2025-02-10", 0.50), ("2025-03-10", 0.50),
+                     ("2025-04-10", 0.10), ("2025-06-27", 0.06)),
+        "li_hua": (("2025-01-01", 0.0), ("2025-02-15", 0.0), ("2025-04-01", 0.50), ("2025-06-27", 0.45)),
+    }
+
+
+def _stage_topic_affinity() -> dict[str, dict[str, float]]:
+    # Which notes a practice turns up in (multiplies the prevalence; unlisted codes 0): cat-tax
+    # photos are newcomers' memes and introductions, 对账 is about prices and living costs, Li Hua
+    # letters are pen-pal and language posts.
+    return {
+        "cat_tax": {"5a": 1.0, "5c": 0.8, "5b": 0.6, "1b": 0.6, "7": 0.6, "6": 0.4, "2a": 0.2},
+        "duizhang": {"2c": 1.0, "3a": 0.8, "2b": 0.6, "5b": 0.4, "5c": 0.3, "3c": 0.2},
+        "li_hua": {"5c": 1.0, "2a": 0.8, "5b": 0.5, "2b": 0.4, "6": 0.3, "1b": 0.2},
     }
 
 
@@ -202,6 +278,24 @@ class Knobs:
     manual_share: float = 0.20
     coder_accuracy: tuple[float, float] = (0.88, 0.86)
     same_category_confusion: float = 0.6
+
+    # --- comment affect (Li et al. 2025): stance, emotion and their manual coding ---
+    stance_base: dict[str, dict[str, float]] = field(default_factory=_stance_base)
+    stance_political_factor: float = 1.6  # in political threads a group's own side is this much likelier
+    stance_negative_foreign_factor: float = 1.8  # Pro-Foreign behind negative comments (the most negative)
+    emotion_by_level: dict[int, dict[str, float]] = field(default_factory=_emotion_by_level)
+    emotion_topic_factor: dict[str, dict[str, float]] = field(default_factory=_emotion_topic_factor)
+    emotion_stance_factor: dict[str, dict[str, float]] = field(default_factory=_emotion_stance_factor)
+    affect_manual_comments: int = 3000  # comments coded by hand for emotion and stance
+    emotion_coder_accuracy: tuple[float, float] = (0.88, 0.85)
+    stance_coder_accuracy: tuple[float, float] = (0.90, 0.87)
+
+    # --- stage markers (Jing & Zhang 2026) ---
+    stage_prevalence: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=_stage_prevalence)
+    stage_topic_affinity: dict[str, dict[str, float]] = field(default_factory=_stage_topic_affinity)
+    stage_tag_prob: float = 0.5  # a marked note also gets the stage's hashtag
+    stage_comment_echo: float = 0.3  # P(a comment repeats a marker its note carries)
+    stage_comment_background: float = 0.15  # x prevalence: P(a comment brings up a stage by itself)
 
 
 def params_dict(scale: ScaleParams, knobs: Knobs, seed: int) -> dict:

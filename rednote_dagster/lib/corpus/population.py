@@ -16,6 +16,7 @@ import datetime as dt
 import math
 import random
 
+from rednote_dagster.lib.apportion import largest_remainder
 from rednote_dagster.lib.phases import PHASES, PhaseBoundaries
 
 from . import names
@@ -123,19 +124,6 @@ def _assign_counts(users, phase, posts, active, total, knobs: Knobs, rng: random
         user.n_notes[phase] = casual_counts.get(user.idx, 0)
     for user, n in zip(actives, extra):
         user.n_notes[phase] = knobs.active_min_notes + n
-
-
-def largest_remainder(total: int, weights: list[float]) -> list[int]:
-    """Integers proportional to `weights` that sum exactly to `total` (ties broken by position)."""
-    if total == 0 or not weights:
-        return [0] * len(weights)
-    scale = total / sum(weights)
-    exact = [w * scale for w in weights]
-    counts = [math.floor(x) for x in exact]
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - counts[i]), i))
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return counts
 
 
 def place_notes(users: list[User], targets: list[tuple[dt.date, int]], rng: random.Random) -> list[Note]:

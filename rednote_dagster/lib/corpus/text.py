@@ -1,10 +1,14 @@
-"""Note and comment text that carries the planted topic and sentiment in its words.
+"""Note and comment text that carries the planted topic, sentiment, emotion, stance and stage
+markers in its words.
 
 A text is composed from independent slot lists - opening, topic clause (topic vocabulary), detail,
 sentiment clause (one of five intensity levels, lexicon words such as love / hate, 喜欢 / 讨厌),
 closing, emoji, RedNote markers and hashtags - in English and Chinese, plus noise (typos,
 lower-casing, a passing mention of another topic). Topic clauses avoid sentiment words so that a
 neutral note reads neutral. There is no sarcasm: the sentiment clause always means what it says.
+Comments carry their emotion in the sentiment phrase itself (anger / contempt / pride / praise /
+joy / curiosity / neutral at the planted level), their stance in a clause of its own, and the
+stage markers (猫税, 对账, 李华) in phrases of their own; see the banks below.
 """
 
 from __future__ import annotations
@@ -706,58 +710,178 @@ MARKERS: dict[int, tuple[str, ...]] = {
 }
 
 # comments ---------------------------------------------------------------------------------------
-# A comment's sentiment phrase = core + tail; the cores overlap in vocabulary between neighbouring
-# levels (a +1 "love the vibe" vs a +2 "I love this so much") so that levels are learnable but
-# not trivially separable.
-EN_COMMENT_SENT: dict[int, tuple[str, ...]] = {
-    2: ("I love this so much", "this is amazing", "absolutely beautiful", "so happy you're here",
-        "you made my day", "I'm obsessed, this is perfect", "this is fantastic", "best thing I've seen today",
-        "wonderful, welcome", "love love love this", "so much joy", "incredible, I'm in love",
-        "you're awesome, this is the best", "this made me so happy", "absolutely amazing"),
-    1: ("nice", "pretty cool", "glad you're here", "love the vibe", "this is good", "cute", "happy for you",
-        "nice one", "looks good", "I like this", "fun post", "not bad at all", "good vibes", "sweet",
-        "enjoyed this"),
-    0: ("where is this", "what app is this", "following", "what time is it there", "how long did it take",
-        "is this in English", "first", "which city", "what is this called", "saw this on my feed",
-        "how much was it", "when was this", "is this real", "link?", "same question"),
-    -1: ("kinda disappointing", "not a fan tbh", "this makes me a bit sad", "meh, not great",
-         "a little annoying", "I don't like this part", "bit of a letdown", "kinda boring", "not for me",
-         "this is a bit sad", "slightly annoying", "hmm not great", "I'm not happy about this",
-         "this bums me out"),
-    -2: ("I hate this", "terrible, just awful", "this is disgusting", "worst take ever, so angry",
-         "awful and depressing", "this is horrible", "so upsetting, I'm furious", "absolutely terrible",
-         "this makes me so angry", "disgusting behavior", "I'm furious", "the worst", "pathetic",
-         "this is awful, I hate it"),
+# A comment = an emotion phrase at the planted sentiment level (+ tail) with an optional topic echo,
+# opening, stance clause, stage phrase, emoji and markers. Emotions (Li et al. 2025) sit on the
+# sentiment levels they can carry: anger / contempt negative, sadness-like "neutral" at -1, plain
+# remarks and questions at 0, joy / praise / pride positive (curiosity also at +1). Neighbouring
+# levels of one emotion share vocabulary ("a little annoying" vs "I'm furious") so the levels stay
+# learnable but not trivially separable.
+EN_COMMENT_EMOTION: dict[str, dict[int, tuple[str, ...]]] = {
+    "anger": {
+        -2: ("I'm furious, I hate this", "this makes me so angry", "so angry right now, I hate it",
+             "outrageous, I'm fuming", "outrageous and awful, I'm fuming", "I'm so mad, this is terrible",
+             "absolutely infuriating, I hate it", "this is awful, I hate it", "worst take ever, I'm livid",
+             "furious, this is terrible"),
+        -1: ("a little annoying", "slightly annoying", "kinda irritating", "ugh, a bit frustrating",
+             "this annoys me a bit", "kinda mad about this tbh", "a bit irritated ngl", "mildly infuriating"),
+    },
+    "contempt": {
+        -2: ("pathetic", "how pathetic and ignorant", "so ignorant and pathetic, disgusting",
+             "clown behavior, pathetic 🤡", "pathetic and disgusting", "disgusting, what a pathetic joke", "absolutely pathetic, the worst",
+             "so ignorant it's embarrassing", "what a clown, pathetic", "laughable and pathetic"),
+        -1: ("meh, not impressed", "kinda lame", "lol ok, not impressive", "overrated and lame", "cringe, not great",
+             "meh, kinda basic", "how basic, not great", "not impressed tbh"),
+    },
+    "neutral": {
+        -1: ("kinda disappointing", "this makes me a bit sad", "bit of a letdown", "this is a bit sad",
+             "this bums me out", "a little sad to see this", "kind of a shame"),
+        0: ("following", "first", "saw this on my feed", "here from the ban", "just passing by", "noted",
+            "bookmarked", "reading the comments", "same here", "here we go"),
+    },
+    "curiosity": {
+        0: ("where is this", "what app is this", "what time is it there", "how long did it take", "is this in English",
+            "which city", "what is this called", "how much was it", "when was this", "is this real", "link",
+            "wait, how does this work", "what is it like there"),
+        1: ("cool, how did you make it", "interesting, where can I get one", "nice, which city is this",
+            "ooh what is this called", "fun, how does this work"),
+    },
+    "joy": {
+        1: ("haha fun post", "this made me smile", "lol I'm grinning", "good vibes", "happy for you",
+            "glad you're here", "this cheered me up", "enjoyed this"),
+        2: ("so happy you're here", "you made my day, so happy", "this made me so happy", "so much joy",
+            "so happy I could cry, pure joy", "pure joy, I'm laughing so hard", "best thing I've seen today",
+            "my heart is so happy"),
+    },
+    "praise": {
+        1: ("nice work", "pretty cool", "well done", "good job", "looks good", "nice one", "cute",
+            "not bad at all", "you're good at this", "neat"),
+        2: ("absolutely beautiful", "you're so talented, amazing", "amazing work", "this is fantastic, great job",
+            "stunning, incredible work, wow", "gorgeous, absolutely amazing", "you're awesome, this is the best",
+            "masterpiece, so talented"),
+    },
+    "pride": {
+        1: ("proud of this", "a little proud ngl", "proud to see this", "that's our way, kinda proud",
+            "proud of my hometown", "proud of where I'm from"),
+        2: ("so proud, this is the best", "this makes me so proud", "so proud to see this, amazing",
+            "proud proud proud", "I'm so proud of us, love it", "proud of my people, so proud"),
+    },
+}
+# Chinese comments mix in the Latin-letter net slang RedNote users write (yyds, awsl, xswl, hhh,
+# 666, nb, mdzz, tmd, mark).
+ZH_COMMENT_EMOTION: dict[str, dict[int, tuple[str, ...]]] = {
+    "anger": {
+        -2: ("真的很生气", "气死了", "愤怒，太过分了", "非常愤怒", "生气！太过分了", "火大，烦死了", "tmd太过分了",
+             "气炸了，讨厌死了"),
+        -1: ("有点烦", "有点生气", "看着有点火大", "有点不爽", "有点恼火", "有点生气了"),
+    },
+    "contempt": {
+        -2: ("恶心，别发了", "可笑至极", "无知又可悲", "小丑行为，可悲🤡", "笑死，真是无知又可笑", "真可悲",
+             "sb言论，太恶心了", "mdzz，可悲"),
+        -1: ("就这", "呵呵", "无语", "不过如此", "一般般吧", "下头", "呵呵，不太行", "emmm不太认同"),
+    },
+    "neutral": {
+        -1: ("有点失望", "这个有点难过", "看完有点郁闷", "有点伤心", "有点遗憾", "唉，有点失落"),
+        0: ("路过", "蹲一个后续", "看到了", "来了", "打卡", "mark一下", "收藏了", "前排", "mark"),
+    },
+    "curiosity": {
+        0: ("请问这是哪里", "这是什么", "在哪里买的", "那边几点了", "楼主是哪个州的", "求链接", "这是哪个APP", "多少钱",
+            "几月份拍的", "想问一下这个怎么做"),
+        1: ("好有意思，这是怎么做的", "挺好看的，在哪里买的", "好玩，这是哪里呀", "有意思，能多讲讲吗"),
+    },
+    "joy": {
+        1: ("还挺开心", "好玩", "哈哈开心", "看着心情都好了", "hhh好玩", "嘿嘿开心", "开心"),
+        2: ("太开心了", "开心死了", "太幸福了吧", "欢迎欢迎，超级开心认识你", "xswl太开心了", "开心到飞起hhhh",
+            "好感动，欢迎来小红书", "感动哭了，太美好了"),
+    },
+    "praise": {
+        1: ("挺好的", "不错哦", "好看", "可以的", "挺可爱", "不错不错", "666", "nb"),
+        2: ("太可爱了吧，爱了爱了", "哇好棒啊，太喜欢了", "绝绝子", "yyds", "太美了吧", "awsl太可爱了", "好美好感动",
+            "太厉害了吧，大神"),
+    },
+    "pride": {
+        1: ("有点自豪", "小骄傲一下", "挺自豪的", "有点骄傲"),
+        2: ("太自豪了", "为我们骄傲", "自豪感满满", "真的太骄傲了", "骄傲", "大写的骄傲"),
+    },
 }
 EN_COMMENT_TAIL: dict[int, tuple[str, ...]] = {
     2: ("!!", "!!!", "! welcome!!", " omg", " fr", "", ""),
     1: ("!", "", "", " :)", " haha", "!!"),
-    0: ("?", "?", "", " lol"),
+    0: ("", "", ".", " lol"),
     -1: ("", ".", " tbh", "...", "!"),
     -2: ("!", "!!", ".", ""),
-}
-ZH_COMMENT_SENT: dict[int, tuple[str, ...]] = {
-    2: ("太可爱了吧，爱了爱了", "欢迎欢迎，超级开心认识你", "哇好棒啊，太喜欢了", "感动哭了，太美好了", "太棒了，喜欢",
-        "超级喜欢你的分享", "绝了，太开心了", "好感动，欢迎来小红书", "爱死了", "太幸福了吧", "开心死了",
-        "真的太喜欢了", "好美好感动", "爱你爱你"),
-    1: ("挺好的", "不错哦", "欢迎来小红书", "好看", "有意思", "喜欢", "可以的", "挺可爱", "蛮好的", "还挺开心",
-        "不错不错", "挺喜欢的", "有点可爱", "好玩"),
-    0: ("请问这是哪里", "路过", "蹲一个后续", "什么时候发的", "这是什么", "在哪里买的", "那边几点了",
-        "楼主是哪个州的", "求链接", "这是哪个APP", "多少钱", "几月份拍的", "看到了", "来了"),
-    -1: ("有点失望", "不太认同", "这个有点难过", "无语", "不太喜欢", "有点烦", "看完有点郁闷", "不太行",
-         "有点伤心", "不太满意", "有点无聊", "感觉一般般吧"),
-    -2: ("太讨厌了", "真的很生气", "恶心，别发了", "愤怒，太过分了", "太让人失望了，难过", "气死了", "讨厌死了",
-         "糟透了", "太恶心了", "非常愤怒", "烦死了", "极度失望"),
 }
 ZH_COMMENT_TAIL: dict[int, tuple[str, ...]] = {
     2: ("！", "！！", "啊啊啊", "呀", ""),
     1: ("", "～", "呀", "哈哈", "！"),
-    0: ("？", "", "？？"),
+    0: ("", "", "。", "～"),
     -1: ("", "。", "吧", "唉"),
     -2: ("！", "！！", "。", ""),
 }
-EN_COMMENT_OPEN = {1: ("haha ", "omg ", "aww ", "yay "), 0: ("hey ", "question: ", "hi ", ""), -1: ("ugh ", "hmm ", "honestly ")}
-ZH_COMMENT_OPEN = {1: ("哈哈哈", "哇", "欢迎！"), 0: ("请问", "楼主", "姐妹"), -1: ("唉，", "呃，", "说实话，")}
+# questions end like questions, whatever their level
+QUESTION_TAIL = {"en": ("?", "?", "??", ""), "zh": ("？", "？", "？？", "")}
+EN_COMMENT_OPEN: dict[str, tuple[str, ...]] = {
+    "anger": ("ugh ", "seriously, ", "honestly "), "contempt": ("lol ", "hmm ", "honestly "),
+    "neutral": ("", "hi ", "ok "), "curiosity": ("question: ", "hey ", "hi "),
+    "joy": ("haha ", "yay ", "omg "), "praise": ("wow ", "omg ", "aww "), "pride": ("see? ", "yes! ", "told you, "),
+}
+ZH_COMMENT_OPEN: dict[str, tuple[str, ...]] = {
+    "anger": ("服了，", "真是的，", "说实话，"), "contempt": ("呵呵，", "呃，", "说实话，"),
+    "neutral": ("", "楼主，", "嗯，"), "curiosity": ("请问", "楼主", "姐妹"),
+    "joy": ("哈哈哈", "哇", "欢迎！"), "praise": ("哇", "天呐", "哇塞"), "pride": ("必须的，", "那当然，", "看吧，"),
+}
+# Stance clauses (Li et al.'s Pro-China / Pro-Foreign, plus a few even-handed ones for Neutral) say
+# which side the commenter takes without sentiment words, so the planted sentiment level stays in
+# the emotion phrase: each was checked to score |s| < 0.2 with the lexicon backend (VADER /
+# SnowNLP), which reads a comment by its most emphatic sentence.
+EN_STANCE: dict[str, tuple[str, ...]] = {
+    "pro-china": ("China is not what the news told us", "come visit China and see for yourself",
+                  "in China this is normal", "Chinese healthcare costs way less", "trains in China go everywhere",
+                  "you can walk around at night in China", "we have this everywhere in China", "China does this right"),
+    "pro-foreign": ("I'd still rather live in the States", "the West is ahead on this",
+                    "at least in America we can vote", "the US is still number one", "nothing beats living in America", "I'll take the American way",
+                    "back home we have more choices", "Americans have bigger houses"),
+    "neutral": ("people are people everywhere", "every country has its own way", "same everywhere really",
+                "every country has good and bad"),
+}
+ZH_STANCE: dict[str, tuple[str, ...]] = {
+    "pro-china": ("在中国看病没那么贵。", "我们这边高铁到处都有。", "来中国住几天就懂了。", "中国的医保能报销大部分。",
+                  "中国不是你们想的那样。"),
+    "pro-foreign": ("还是国外好。", "国外的APP更好用。", "国外的工资确实高。", "国外的假期比较多。", "在国外不用加班。",
+                    "国外的空气比这边好。", "我想移民去国外。"),
+    "neutral": ("哪里都一样。", "各个国家都有自己的情况。", "各有各的难处。", "其实都差不多。"),
+}
+# Stage markers (Jing & Zhang 2026): the vernacular names of the three stages in a sentence of
+# their own, without sentiment words (checked like the stance clauses above).
+EN_NOTE_STAGE: dict[str, tuple[str, ...]] = {
+    "cat_tax": ("Here is my cat tax.", "Paying my cat tax 🐱", "Cat tax attached.", "This is my cat tax payment.",
+                "My cat tax for today.", "Cat tax for the RedNote natives."),
+    "duizhang": ("Let's do 对账: eggs are $6 a dozen here, what about in China?",
+                 "Time for some 对账, my rent is $1,500 a month.",
+                 "Checking accounts with China: my hospital bill was {amount}.",
+                 "Price comparison time: a gallon of milk costs $4 here.",
+                 "对账 time: how much is a bowl of noodles in {cn_city}?"),
+    "li_hua": ("A letter to Li Hua from {us_state}.", "Li Hua, I finally got your letter.",
+               "Hi Li Hua, I am your foreign pen pal.", "Writing back to Li Hua after all these years.",
+               "Li Hua, this letter is for you."),
+}
+ZH_NOTE_STAGE: dict[str, tuple[str, ...]] = {
+    "cat_tax": ("这是我的猫税。", "这是今天的猫税。", "猫税在这里。", "猫税一份。", "猫税来了。"),
+    "duizhang": ("中美网友在对账。", "对账贴来了。", "中美网友对账。", "对账：看病挂号十五块。", "对账：一杯奶茶十五。"),
+    "li_hua": ("李华，你的外国笔友来了。", "李华的笔友来报到了。", "我来给李华写信了。", "写给李华的信。", "李华，收信。"),
+}
+EN_COMMENT_STAGE: dict[str, tuple[str, ...]] = {
+    "cat_tax": ("cat tax received 🐱", "where is the cat tax?", "cat tax paid ✅", "cat tax collected",
+                "the cat tax office is open"),
+    "duizhang": ("let's 对账: eggs here are $5 a dozen", "对账 time, my rent is $1,800",
+                 "checking accounts: a doctor visit is $200 here", "price comparison: milk is $4 here"),
+    "li_hua": ("Li Hua finally got a reply", "writing to Li Hua now", "this is the letter to Li Hua we never sent",
+               "Li Hua says hi"),
+}
+ZH_COMMENT_STAGE: dict[str, tuple[str, ...]] = {
+    "cat_tax": ("猫税来了", "猫税到了", "猫税？", "猫税一份", "猫税呢？"),
+    "duizhang": ("中美网友在对账", "对账贴来了", "这是对账贴吗？", "对账贴打卡", "对账：一杯奶茶十五"),
+    "li_hua": ("我就是李华", "李华来了", "李华看到了", "李华在此", "李华在这里"),
+}
 EN_COMMENT_TOPIC: dict[str, tuple[str, ...]] = {
     "1a": ("the ban", "TikTok being banned", "the ban news", "the court ruling"),
     "1b": ("the app settings", "the translate button", "how this app works", "your first week here"),
@@ -815,6 +939,12 @@ TOPIC_TAGS: dict[str, tuple[str, ...]] = {
     "7": ("随拍", "日常"),
 }
 GENERAL_TAGS = ("美国人在小红书", "小红书", "hello")
+# the hashtag a note marked with a stage may carry (Jing & Zhang sampled #猫税 and #cattax)
+STAGE_TAGS: dict[str, tuple[str, ...]] = {
+    "cat_tax": ("猫税", "CatTax", "cattax"),
+    "duizhang": ("中美对账", "对账"),
+    "li_hua": ("李华", "LiHua"),
+}
 
 _SLOT = re.compile(r"\{(\w+)\}")
 _WORD = re.compile(r"[A-Za-z]{5,}")
@@ -919,63 +1049,88 @@ class TextComposer:
             tags.append(rng.choice(GENERAL_TAGS))
         return tags
 
+    # -- stage markers -----------------------------------------------------------------------------
+    def note_stage(self, stage: str, lang: str) -> str:
+        """A sentence naming a stage's practice, in the note's language (either one for a mixed note)."""
+        zh = lang == "zh" or (lang == "mixed" and self.rng.random() < 0.5)
+        return self._pick((ZH_NOTE_STAGE if zh else EN_NOTE_STAGE)[stage])
+
     # -- comments ----------------------------------------------------------------------------------
-    def comment(self, code: str, sentiment: int, lang: str) -> str:
+    def comment(self, code: str, sentiment: int, lang: str, emotion: str, stance: str,
+                stages: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+        """(text, the stages whose phrases it carries). 5 % of comments are nothing but emoji or
+        markers: only their rough polarity is readable, and they carry no stage phrase."""
         rng = self.rng
-        sign = (sentiment > 0) - (sentiment < 0)
+        if rng.random() < 0.05:
+            return self._reaction_only(sentiment), ()
         if lang == "en":
-            return self._en_comment(code, sentiment, sign)
-        text = self._zh_comment(code, sentiment, sign)
+            return self._en_comment(code, sentiment, emotion, stance, stages), stages
+        text = self._zh_comment(code, sentiment, emotion, stance, stages)
         if lang == "mixed":  # a native adding some English, before or after
             if rng.random() < 0.5:
-                return rng.choice(EN_COMMENT_SENT[sentiment]) + " " + text
-            return text + " " + rng.choice(("lol", "hello from China", "welcome", "haha"))
-        return text
+                text = self._core("en", emotion, sentiment) + " " + text
+            else:
+                text += " " + rng.choice(("lol", "haha", "omg", "hi"))
+        return text, stages
 
     def _reaction_only(self, sentiment: int) -> str:
-        """Some comments are nothing but emoji / markers: only their rough polarity is readable."""
         rng = self.rng
         if rng.random() < 0.5:
             return self._emoji(sentiment, rng.randint(1, 3))
         return "".join(rng.choice(MARKERS[sentiment]) for _ in range(rng.randint(1, 3)))
 
-    def _core(self, bank: dict, tails: dict, sentiment: int) -> str:
-        """Sentiment phrase + tail. 15 % of very positive / very negative comments use milder words
-        and show their intensity only through emphatic punctuation and emoji."""
+    def _core(self, lang: str, emotion: str, sentiment: int) -> str:
+        """Emotion phrase + tail. 15 % of very positive / very negative comments use the emotion's
+        milder words and show their intensity only through emphatic punctuation and emoji."""
         rng = self.rng
+        bank = (EN_COMMENT_EMOTION if lang == "en" else ZH_COMMENT_EMOTION)[emotion]
+        tails = (QUESTION_TAIL[lang] if emotion == "curiosity"
+                 else (EN_COMMENT_TAIL if lang == "en" else ZH_COMMENT_TAIL)[sentiment])
         if abs(sentiment) == 2 and rng.random() < 0.15:
-            return rng.choice(bank[sentiment // 2]) + rng.choice(tails[sentiment]) + self._emoji(sentiment, 3)
-        return rng.choice(bank[sentiment]) + rng.choice(tails[sentiment])
+            return rng.choice(bank[sentiment // 2]) + rng.choice(tails) + self._emoji(sentiment, 3)
+        return rng.choice(bank[sentiment]) + rng.choice(tails)
 
-    def _en_comment(self, code: str, sentiment: int, sign: int) -> str:
+    def _with_stance(self, core: str, lang: str, stance: str) -> str:
+        """A stance clause before or after the core: always for a side, sometimes an even-handed one."""
         rng = self.rng
-        if rng.random() < 0.05:
-            return self._reaction_only(sentiment)
-        core = self._core(EN_COMMENT_SENT, EN_COMMENT_TAIL, sentiment)
+        if stance == "neutral" and rng.random() >= NEUTRAL_CLAUSE_SHARE:
+            return core
+        clause = rng.choice((EN_STANCE if lang == "en" else ZH_STANCE)[stance])
+        return _then(clause, core, lang) if rng.random() < 0.3 else _then(core, clause, lang)
+
+    def _with_stages(self, core: str, lang: str, stages: tuple[str, ...]) -> str:
+        for stage in stages:
+            core = _then(core, self._pick((EN_COMMENT_STAGE if lang == "en" else ZH_COMMENT_STAGE)[stage]), lang)
+        return core
+
+    def _en_comment(self, code: str, sentiment: int, emotion: str, stance: str, stages: tuple[str, ...]) -> str:
+        rng = self.rng
+        core = self._core("en", emotion, sentiment)
         r = rng.random()
         if r < 0.25:
             core = f"{rng.choice(EN_COMMENT_TOPIC[code])}? {core}"
         elif r < 0.45:
             core = f"{core} ({rng.choice(EN_COMMENT_TOPIC[code])})"
         if rng.random() < 0.4:
-            core = rng.choice(EN_COMMENT_OPEN[sign]) + core
+            core = rng.choice(EN_COMMENT_OPEN[emotion]) + core
+        core = self._with_stance(core, "en", stance)
+        if rng.random() < 0.1:  # before the stage phrase, so a typo never breaks a stage marker
+            core = self._typo(core)
+        core = self._with_stages(core, "en", stages)
         if rng.random() < 0.5:
             core += " " + self._emoji(sentiment, rng.randint(1, 2))
         if rng.random() < 0.1:
             core += rng.choice(MARKERS[sentiment])
-        if rng.random() < 0.1:
-            core = self._typo(core)
         return core
 
-    def _zh_comment(self, code: str, sentiment: int, sign: int) -> str:
+    def _zh_comment(self, code: str, sentiment: int, emotion: str, stance: str, stages: tuple[str, ...]) -> str:
         rng = self.rng
-        if rng.random() < 0.05:
-            return self._reaction_only(sentiment)
-        core = self._core(ZH_COMMENT_SENT, ZH_COMMENT_TAIL, sentiment)
+        core = self._core("zh", emotion, sentiment)
         if rng.random() < 0.45:
             core = f"{rng.choice(ZH_COMMENT_TOPIC[code])}，{core}"
         if rng.random() < 0.35:
-            core = rng.choice(ZH_COMMENT_OPEN[sign]) + core
+            core = rng.choice(ZH_COMMENT_OPEN[emotion]) + core
+        core = self._with_stages(self._with_stance(core, "zh", stance), "zh", stages)
         if rng.random() < 0.45:
             core += rng.choice(MARKERS[sentiment])
         if rng.random() < 0.2:
@@ -983,3 +1138,14 @@ class TextComposer:
         if code in ("5a", "5c") and rng.random() < 0.3:
             core += " #猫税[话题]#"
         return core
+
+
+NEUTRAL_CLAUSE_SHARE = 0.2  # neutral comments that still weigh the two countries evenly
+
+
+def _then(first: str, second: str, lang: str) -> str:
+    """Two sentences in a row: a full stop between them unless the first already ends one (the
+    lexicon backend scores sentence by sentence, so a clause must not merge into the core)."""
+    if lang == "en":
+        return f"{first} {second}" if first.endswith((".", "!", "?")) else f"{first}. {second}"
+    return first + second if first.endswith(("。", "！", "？", "～")) else f"{first}。{second}"

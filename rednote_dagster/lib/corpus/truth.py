@@ -17,7 +17,7 @@ from rednote_dagster.lib.taxonomy import TOPIC_CODES, TOPICS
 from .crawl import NoteSnap
 from .engagement import shown
 from .ids import creator_hash
-from .model import Note, User
+from .model import Comment, Note, User
 from .params import PEAK_DATE, TROUGH_DATE, Knobs
 from .records import RecordBuilder
 from .writers import DamageRow, FileStat
@@ -50,7 +50,7 @@ def write_notes(truth: Path, notes: list[Note], months: dict, builder: RecordBui
     header = ["note_id", "user_id", "code", "category", "sentiment", "tier", "phase", "ny_date",
               "published_ms", "lang", "type", "first_collection_month", "collection_months",
               "liked_count", "collected_count", "comment_count", "share_count", "null_counts",
-              "top_level_comments", "sub_comments", "keywords", "head_era", "manual_sample"]
+              "top_level_comments", "sub_comments", "keywords", "head_era", "manual_sample", "stages"]
     rows = []
     for note in notes:
         crawled = sorted({m for _, m in months[note.idx]})
@@ -62,14 +62,15 @@ def write_notes(truth: Path, notes: list[Note], months: dict, builder: RecordBui
             crawled[0], ";".join(crawled), counts["liked_count"], counts["collected_count"],
             counts["comment_count"], counts["share_count"], int(note.null_interact),
             len(note.comments) - subs, subs, ";".join(note.keywords), int(note.user.head_era),
-            int(note.idx in manual),
+            int(note.idx in manual), ";".join(note.stages),
         ])
     _write_csv(truth / "notes.csv", header, rows)
 
 
-def write_comments(truth: Path, notes: list[Note], months: dict, tau: float) -> None:
+def write_comments(truth: Path, notes: list[Note], months: dict, tau: float, manual: set[str]) -> None:
     header = ["comment_id", "note_id", "parent_comment_id", "root_comment_id", "sentiment", "lang",
-              "commenter_group", "commenter_id", "create_ms", "like_count", "first_collection_month"]
+              "commenter_group", "commenter_id", "create_ms", "like_count", "first_collection_month",
+              "emotion", "stance", "stages", "affect_manual_sample"]
     rows = []
     for note in notes:
         crawls = months[note.idx]
@@ -84,6 +85,7 @@ def write_comments(truth: Path, notes: list[Note], months: dict, tau: float) -> 
                 c.comment_id, note.note_id, c.parent.comment_id if c.parent else "", root.comment_id,
                 c.sentiment, c.lang, c.group, c.commenter.user_id, c.create_ms,
                 shown(c.like_final, c.create_ms, last, tau), first,
+                c.emotion, c.stance, ";".join(c.stages), int(c.comment_id in manual),
             ])
     _write_csv(truth / "comments.csv", header, rows)
 
@@ -163,3 +165,37 @@ def write_manual(out_dir: Path, sample: list[Note], knobs: Knobs, rng: random.Ra
             code = note.code if rng.random() < accuracy else _confusion(note.code, knobs, rng)
             rows.append([note.note_id, coder, code])
     _write_csv(out_dir / "_manual" / "taxonomy_coding.csv", ["note_id", "coder", "code"], rows)
+
+
+# Coders mistake an emotion for its neighbour (contempt / anger, pride / praise / joy, curiosity /
+# neutral) and a side for no side, or no side for either side.
+EMOTION_CONFUSION: dict[str, tuple[str, ...]] = {
+    "contempt": ("anger",), "anger": ("contempt",), "pride": ("praise",), "praise": ("joy", "pride"),
+    "joy": ("praise",), "curiosity": ("neutral",), "neutral": ("curiosity",),
+}
+STANCE_CONFUSION: dict[str, tuple[str, ...]] = {
+    "pro-china": ("neutral",), "pro-foreign": ("neutral",), "neutral": ("pro-china", "pro-foreign"),
+}
+
+
+def affect_manual_sample(notes: list[Note], knobs: Knobs, rng: random.Random) -> list[Comment]:
+    """A simple random sample of all comments (top-level and replies), in corpus order."""
+    comments = [c for note in notes for c in note.comments]
+    picked = set(rng.sample(range(len(comments)), min(knobs.affect_manual_comments, len(comments))))
+    return [c for i, c in enumerate(comments) if i in picked]
+
+
+def write_affect_manual(out_dir: Path, sample: list[Comment], knobs: Knobs, rng: random.Random) -> None:
+    """_manual/emotion_coding.csv and _manual/stance_coding.csv: comment_id, coder, code; two coders
+    per sampled comment, each scheme coded in one pass over the sample."""
+    for scheme, planted_of, accuracy, confusion in (
+        ("emotion", lambda c: c.emotion, knobs.emotion_coder_accuracy, EMOTION_CONFUSION),
+        ("stance", lambda c: c.stance, knobs.stance_coder_accuracy, STANCE_CONFUSION),
+    ):
+        rows = []
+        for comment in sample:
+            planted = planted_of(comment)
+            for coder, p_right in zip(("coder_a", "coder_b"), accuracy):
+                code = planted if rng.random() < p_right else rng.choice(confusion[planted])
+                rows.append([comment.comment_id, coder, code])
+        _write_csv(out_dir / "_manual" / f"{scheme}_coding.csv", ["comment_id", "coder", "code"], rows)

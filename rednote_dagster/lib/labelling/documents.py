@@ -1,4 +1,5 @@
-"""Documents for the taxonomy scheme: a note with its top-10 most-liked comments (Feng et al. §4.2)."""
+"""Documents: a note with its top-10 most-liked comments for the taxonomy scheme (Feng et al.
+§4.2); a comment with its note's title for the emotion and stance schemes (Li et al.)."""
 
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.text import note_text
@@ -17,6 +18,15 @@ def note_document(title: str | None, description: str | None, comments: list[str
             "description": (description or "").strip() or "No Description",
             "comments": "\n".join(lines) if lines else "No comments available.",
         },
+    )
+
+
+def comment_document(content: str | None, note_title: str | None) -> Document:
+    """``text`` is the comment alone (what classifiers and embedders read); the prompt adds the
+    title of the note it answers as context."""
+    return Document(
+        text=(content or "").strip(),
+        fields={"comment": (content or "").strip() or "No Comment", "title": (note_title or "").strip() or "No Title"},
     )
 
 

@@ -1,4 +1,5 @@
-"""The schemes the pipeline labels with. Adding stance or emotion means adding data here."""
+"""The schemes the pipeline labels with: sentiment and taxonomy (Feng et al.), emotion and stance
+(Li et al.). Adding a scheme means adding data here; every backend takes any scheme."""
 
 from rednote_dagster.lib.labelling.scheme import Label, LabelScheme
 from rednote_dagster.lib.taxonomy import CATEGORIES, TOPICS
@@ -62,4 +63,72 @@ TAXONOMY = LabelScheme(
     ),
 )
 
-SCHEMES = {scheme.name: scheme for scheme in (SENTIMENT, TAXONOMY)}
+
+def _code_list(labels: tuple[Label, ...]) -> str:
+    return "\n".join(f"- {label.code}: {label.name} - {label.description}" for label in labels)
+
+
+# Comments are labelled with their post's title as context: a bare "so proud" or "pathetic" says
+# little about whom it is aimed at. ``text`` (what embedders read) is the comment alone.
+_COMMENT_CONTEXT = (
+    "You are a cross-cultural communication researcher analyzing comments on RedNote (Xiaohongshu) posts "
+    "written during the 2025 migration of foreign \"TikTok refugees\" to the platform. Comments are in "
+    "Chinese, English or both, by Chinese users and by foreign newcomers."
+)
+
+
+def _comment_prompt(what: str, examples: str) -> str:
+    return ("### Post title (context only):\n{title}\n### Comment to classify:\n{comment}\n"
+            f"Please return only the {what} code, e.g., {examples}. Do not include any other text.")
+
+
+# Li et al. (2025): the emotions they report (contempt and anger in political threads, pride and
+# praise in cultural ones, curiosity and joy from neutral users) plus a catch-all. The
+# descriptions are ours; zero-shot and the supervised backend read them.
+_EMOTION_LABELS = (
+    Label("contempt", "Contempt", "disdain, mockery or ridicule: looking down on someone, calling people "
+          "ignorant, pathetic or a joke, sneering"),
+    Label("anger", "Anger", "anger, outrage, hostility or irritation: furious, so angry, hate this, annoying"),
+    Label("pride", "Pride", "pride in one's own country, people, city or culture: proud, 自豪, 骄傲"),
+    Label("praise", "Praise", "admiration and compliments for the poster or their work: beautiful, talented, "
+          "amazing, well done, so cute"),
+    Label("curiosity", "Curiosity", "interest and questions: asking where, what, how or how much, wanting to "
+          "know more"),
+    Label("joy", "Joy", "happiness, delight, fun or warmth: laughing, so happy, made my day, glad you are here"),
+    Label("neutral", "Neutral / other", "no clear emotion (a plain remark, following along, a greeting) or a "
+          "feeling not listed here, such as sadness or disappointment"),
+)
+EMOTION = LabelScheme(
+    name="emotion",
+    version="li2025-1",
+    labels=_EMOTION_LABELS,
+    system_prompt=(
+        f"{_COMMENT_CONTEXT} Your task is to classify the main emotion a comment expresses. If it shows "
+        "several, choose the strongest; if none is clear, choose neutral.\n### Emotions:\n"
+        + _code_list(_EMOTION_LABELS)
+    ),
+    user_template=_comment_prompt("emotion", "joy or contempt"),
+)
+
+# Li et al. (2025): Pro-China / Neutral / Pro-Foreign.
+_STANCE_LABELS = (
+    Label("pro-china", "Pro-China", "favours China or Chinese people, its culture, system or way of life, or "
+          "defends China against foreign criticism"),
+    Label("neutral", "Neutral", "takes no side between China and foreign countries, weighs both evenly, or is "
+          "not about countries at all"),
+    Label("pro-foreign", "Pro-Foreign", "favours the US or other foreign countries, their freedoms, system or way "
+          "of life over China's, or criticises China"),
+)
+STANCE = LabelScheme(
+    name="stance",
+    version="li2025-1",
+    labels=_STANCE_LABELS,
+    system_prompt=(
+        f"{_COMMENT_CONTEXT} Your task is to classify the stance a comment takes between China and foreign "
+        "countries (the US and others). Judge what the comment itself says, not who might have written it."
+        "\n### Stances:\n" + _code_list(_STANCE_LABELS)
+    ),
+    user_template=_comment_prompt("stance", "neutral or pro-china"),
+)
+
+SCHEMES = {scheme.name: scheme for scheme in (SENTIMENT, TAXONOMY, EMOTION, STANCE)}

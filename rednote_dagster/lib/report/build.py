@@ -134,6 +134,18 @@ def report_tables(con: duckdb.DuckDBPyConnection) -> list[ReportTable]:
                      "assigned them.",
                      "SELECT topic, size, name, top_words, model_version FROM enrich.topic_info "
                      "WHERE topic <> -1 ORDER BY size DESC, topic LIMIT 15"),
+        _query_table(con, "Comment emotion, stance and topic group: χ² tests (Li et al.)",
+                     "All labelled comments; empty rows and columns dropped. Quote the permutation p-value when "
+                     "the expected-count rule fails.",
+                     "SELECT variables, n, coalesce(report, warning) AS result, round(min_expected, 2) AS "
+                     "min_expected, cells_expected_below_5, round(p_value_permutation, 4) AS p_permutation, "
+                     "coalesce(warning, '') AS warning FROM analysis.comment_affect_chi_square"),
+        _query_table(con, "Sampling frame quotas (Jing & Zhang §3)",
+                     "Posts allocated to each hashtag in proportion to its discussion volume (largest remainder), "
+                     "and how many the corpus could supply; the posts and their comments are CSVs under "
+                     "reports/sampling_frame/.",
+                     "SELECT hashtag, volume, round(share, 4) AS share, round(exact, 2) AS exact, quota, sampled "
+                     "FROM analysis.sampling_frame_quotas"),
         _query_table(con, "Collection months",
                      "What each crawl month contributed; records_read = accepted + rejected + duplicate per file.",
                      "SELECT * FROM marts.collection_summary ORDER BY collection_month"),

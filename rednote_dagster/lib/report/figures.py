@@ -195,6 +195,49 @@ def sentiment_by_topic_influence_figure(sentiment: pl.DataFrame) -> go.Figure:
                    margin=dict(l=280, r=30, t=60, b=60))
 
 
+# -- Jing & Zhang, Cheng, Li et al. ---------------------------------------------------------------------
+STAGE_NAMES = {"cat_tax": "cat tax / 猫税", "duizhang": "对账 (comparing accounts)", "li_hua": "Li Hua / 李华 letters"}
+
+
+def stage_timeline_figure(stages: pl.DataFrame) -> go.Figure:
+    """Weekly share of notes and comments carrying each stage's markers."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["notes", "comments"], shared_yaxes=True)
+    colours = ("#F58518", "#4C78A8", "#54A24B", "#B279A2")
+    for col, entity in enumerate(("note", "comment"), start=1):
+        part = stages.filter(pl.col("entity") == entity)
+        for i, stage in enumerate(dict.fromkeys(part["stage"].to_list())):
+            line = part.filter(pl.col("stage") == stage).sort("week")
+            fig.add_trace(go.Scatter(
+                x=line["week"].to_list(), y=line["share"].to_list(), mode="lines+markers",
+                name=STAGE_NAMES.get(stage, stage), legendgroup=stage, showlegend=col == 1,
+                line=dict(color=colours[i % len(colours)]), customdata=line["n_marked"].to_list(),
+                hovertemplate="week of %{x|%b %d}: %{y:.1%} (%{customdata})<extra>" + stage + "</extra>"),
+                row=1, col=col)
+    fig.update_yaxes(tickformat=".0%")
+    return _finish(fig, "Figure 8. Stages of the exchange: weekly share of texts with each stage's markers",
+                   legend=dict(orientation="h", y=-0.15))
+
+
+def comment_affect_figure(cells: pl.DataFrame) -> go.Figure:
+    """Emotion shares per topic group (all commenters), split by stance."""
+    data = cells.filter(pl.col("commenter_group") == "all")
+    groups = [g for g in ("political", "appearance", "cultural", "other") if g in set(data["topic_group"].to_list())]
+    fig = make_subplots(rows=1, cols=max(len(groups), 1), subplot_titles=groups, shared_yaxes=True)
+    colours = {"pro-china": "#E45756", "neutral": "#BAB0AC", "pro-foreign": "#4C78A8"}
+    for col, group in enumerate(groups, start=1):
+        part = data.filter(pl.col("topic_group") == group)
+        for stance, colour in colours.items():
+            bars = part.filter(pl.col("stance") == stance).sort("emotion")
+            fig.add_trace(go.Bar(x=bars["emotion"].to_list(), y=bars["share"].to_list(), name=stance,
+                                 marker_color=colour, legendgroup=stance, showlegend=col == 1,
+                                 customdata=bars["comments"].to_list(),
+                                 hovertemplate="%{x}: %{y:.1%} (%{customdata} comments)<extra>" + stance + "</extra>"),
+                          row=1, col=col)
+    fig.update_yaxes(tickformat=".0%")
+    return _finish(fig, "Figure 9. Comment emotion and stance by topic group (Li et al.)", barmode="stack",
+                   height=460, legend=dict(orientation="h", y=-0.25))
+
+
 # -- supplementary figures: one per analysis asset the paper draws no figure for ----------------------
 def chi_square_figure(counts: pl.DataFrame) -> go.Figure:
     """Observed sentiment scores per tier in the χ² sample, with the counts independence expects."""
@@ -287,6 +330,20 @@ FIGURES: tuple[FigureSpec, ...] = (
         "marts.fig7_sentiment_by_topic_influence",
         {"sentiment": "SELECT * FROM marts.fig7_sentiment_by_topic_influence ORDER BY code, tier"},
         sentiment_by_topic_influence_figure),
+    FigureSpec(
+        "8", "Stages of the exchange",
+        "Weekly (New York weeks) share of notes and of comments that carry each stage's markers (lib/stages.py): "
+        "the cat tax, 对账 everyday comparison, Li Hua letters (Jing & Zhang 2026; Cheng 2025).",
+        "analysis.stage_timeline",
+        {"stages": "SELECT * FROM analysis.stage_timeline ORDER BY entity, week, stage"},
+        stage_timeline_figure),
+    FigureSpec(
+        "9", "Comment emotion and stance by topic group",
+        "Share of each emotion x stance among the labelled comments under notes of each topic group "
+        "(political / appearance / cultural / other, mapped from the taxonomy code; Li et al. 2025).",
+        "marts.comment_affect_by_topic_group",
+        {"cells": "SELECT * FROM marts.comment_affect_by_topic_group ORDER BY topic_group, commenter_group, emotion, stance"},
+        comment_affect_figure),
     FigureSpec(
         "S1", "Sentiment in the χ² sample",
         "Observed sentiment scores of the high- and low-influence notes drawn for the χ² test, with the counts "

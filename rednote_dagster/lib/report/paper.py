@@ -87,6 +87,18 @@ PAPER_VALUES: tuple[PaperValue, ...] = (
 )
 
 
+PAPER_VALUES += (
+    PaperValue("Sampling quotas for #猫税, #tiktokrefugees, #cattax, #tiktokrefugee (N = 200)", "6 / 12 / 175 / 7",
+               "Jing & Zhang 2026, §3",
+               "SELECT string_agg(quota::VARCHAR, ' / ') FROM analysis.sampling_frame_quotas",
+               ("analysis.sampling_frame_quotas",)),
+    PaperValue("Order of the stages", "cat tax play → 对账 everyday comparison → Li Hua letters",
+               "Jing & Zhang 2026; Cheng 2025",
+               "SELECT string_agg(stage, ' → ' ORDER BY peak_week) FROM analysis.stage_peaks WHERE entity = 'note'",
+               ("analysis.stage_peaks",)),
+)
+
+
 def paper_vs_pipeline(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per published value: quantity, the paper's value and source, and ours (or why not)."""
     rows = []

@@ -1,0 +1,27 @@
+-- Li et al.: emotion x stance x topic group. Counts per cell, each cell's share of its topic group's labelled
+-- comments, and the same split by commenter group (commenter_group = 'all' is everyone).
+with comments as (
+    select * from {{ ref('int_comments_affect') }}
+    where emotion is not null and stance is not null and topic_group is not null
+),
+
+cells as (
+    select
+        topic_group,
+        coalesce(commenter_group, 'all') as commenter_group,
+        emotion,
+        stance,
+        count(*) as comments
+    from comments
+    group by grouping sets ((topic_group, emotion, stance), (topic_group, commenter_group, emotion, stance))
+)
+
+select
+    topic_group::varchar as topic_group,
+    commenter_group::varchar as commenter_group,
+    emotion::varchar as emotion,
+    stance::varchar as stance,
+    comments::bigint as comments,
+    (comments / sum(comments) over (partition by topic_group, commenter_group))::double as share
+from cells
+order by topic_group, commenter_group, emotion, stance
