@@ -226,3 +226,14 @@ def test_crosstab_chi_square_drops_empty_levels_and_matches_scipy():
     one_level = crosstab_chi_square(counts.filter(pl.col("topic_group") == "political"), "topic_group", "emotion",
                                     "comments")
     assert one_level["statistic"] is None and "fewer than two topic_group levels" in one_level["warning"]
+
+
+def test_permutation_p_value_agrees_with_scipys_shuffling():
+    from rednote_dagster.lib.statistics import permutation_p_value
+
+    for observed in ([[12, 5, 3], [7, 9, 4]], [[30, 28, 2], [25, 33, 4]]):  # dependent, then near independence
+        shuffled = stats.chi2_contingency(np.array(observed), correction=False,
+                                          method=stats.PermutationMethod(n_resamples=4999, rng=1)).pvalue
+        assert permutation_p_value(np.array(observed), 4999, seed=1) == pytest.approx(shuffled, abs=0.03)
+    # 290,000 observations: no simulated table reaches the observed statistic
+    assert permutation_p_value(np.array([[120_000, 30_000], [80_000, 60_000]]), 9999) == pytest.approx(1 / 10_000)
