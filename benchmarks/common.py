@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import sys
@@ -15,15 +16,18 @@ BENCH_DIR = Path(os.environ.get("REDNOTE_BENCH_DIR", REPO / "data" / "bench"))
 
 
 def corpus(scale: str = "paper", seed: int = 0) -> Path:
-    """The bundled corpus at ``scale``, generated once into data/bench/ and reused."""
+    """The bundled corpus at ``scale``, generated once into data/bench/ and reused while the
+    generator's parameters are unchanged (a corpus from an older generator is made again)."""
     from rednote_dagster.lib.corpus import generate_corpus
+    from rednote_dagster.lib.corpus.params import SCALES, Knobs, params_dict
 
     out = BENCH_DIR / f"corpus_{scale}_{seed}"
     marker = out / "_truth" / "params.json"
-    if not marker.exists():
+    current = json.loads(json.dumps(params_dict(SCALES[scale], Knobs(), seed)))
+    if not marker.exists() or json.loads(marker.read_text()) != current:
         started = time.perf_counter()
         generate_corpus(out, scale=scale, seed=seed)
-        print(f"[generated {scale} corpus in {time.perf_counter() - started:.1f} s → {out}]")
+        print(f"[generated {scale} corpus in {time.perf_counter() - started:.1f} s → {out}]", flush=True)
     return out
 
 
