@@ -36,32 +36,50 @@ def labelling_metadata(run: LabelRun) -> dict[str, dg.MetadataValue]:
 EMBEDDINGS_TABLE = "enrich.text_embeddings"
 
 
-def seed_embeddings(duckdb: DuckDBResource, embedder) -> None:
-    """Load the embeddings this model already computed into ``embedder.known``."""
+def use_stored_embeddings(duckdb: DuckDBResource, embedder) -> None:
+    """Let ``embedder`` find the vectors its model and revision already computed in
+    enrich.text_embeddings, looked up by input hash for the texts it is given (never the whole table:
+    at paper scale that is half a million vectors)."""
     import numpy as np
+    import pyarrow as pa
 
-    with duckdb.get_connection() as con:
-        if not table_exists(con, EMBEDDINGS_TABLE):
-            return
-        rows = con.execute(
-            f"SELECT input_hash, embedding FROM {EMBEDDINGS_TABLE} WHERE model_id = ? AND model_revision = ?",
-            [embedder.model_id, embedder.model_revision],
-        ).fetchall()
-    embedder.known.update({h: np.asarray(v, dtype=np.float32) for h, v in rows})
+    def stored(hashes: list[str]) -> dict[str, np.ndarray]:
+        with duckdb.get_connection() as con:
+            if not table_exists(con, EMBEDDINGS_TABLE):
+                return {}
+            con.register("wanted_hashes", pa.table({"input_hash": pa.array(hashes, pa.string())}))
+            try:
+                found = con.sql(
+                    f"SELECT e.input_hash, e.embedding FROM {EMBEDDINGS_TABLE} e SEMI JOIN wanted_hashes USING (input_hash)"
+                    " WHERE e.model_id = ? AND e.model_revision = ?",
+                    params=[embedder.model_id, embedder.model_revision]).pl()
+            finally:
+                con.unregister("wanted_hashes")
+        if not found.height:
+            return {}
+        vectors = found["embedding"].explode().to_numpy().astype(np.float32).reshape(found.height, -1)
+        return dict(zip(found["input_hash"].to_list(), vectors))
+
+    embedder.stored = stored
 
 
 def embeddings_write(embedder):
-    """Rows for the embeddings this embedder computed, as an upsert into enrich.text_embeddings."""
+    """Rows for the embeddings this embedder computed since its last write, as an upsert into
+    enrich.text_embeddings (built from one float32 matrix: no Python float per component)."""
+    import numpy as np
     import pyarrow as pa
 
     from rednote_dagster.lib.warehouse import KeyedWrite
 
     fresh = sorted(embedder.fresh)
+    matrix = (np.stack([embedder.known[h] for h in fresh]) if fresh
+              else np.zeros((0, embedder.dimension), np.float32)).astype(np.float32, copy=False)
+    vectors = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), matrix.shape[1])
     data = pa.table({
         "model_id": pa.array([embedder.model_id] * len(fresh), pa.string()),
         "model_revision": pa.array([embedder.model_revision] * len(fresh), pa.string()),
         "input_hash": pa.array(fresh, pa.string()),
-        "embedding": pa.array([embedder.known[h].tolist() for h in fresh], pa.list_(pa.float32())),
+        "embedding": vectors.cast(pa.list_(pa.float32())),
     })
     return KeyedWrite(EMBEDDINGS_TABLE, data, ("model_id", "model_revision", "input_hash"))
 
@@ -80,7 +98,7 @@ def build_scheme_backend(context, duckdb: DuckDBResource, scheme, settings, codi
     if kind == "llm":
         return ChatCompletionsBackend.from_env(scheme), None, set()
     embedder = Embedder(settings.embedding_model or None, settings.embedding_revision or None)
-    seed_embeddings(duckdb, embedder)
+    use_stored_embeddings(duckdb, embedder)
     if kind == "zero-shot":
         return ZeroShotOnEmbeddings(scheme, embedder), embedder, set()
     training, _ = split(read_manual_coding(coding_path, scheme.codes, id_col), settings.validation_share, id_col)
@@ -111,6 +129,8 @@ def label_months(context, duckdb: DuckDBResource, backend: LabelBackend, embedde
             writes.append(embeddings_write(embedder))
         with duckdb.get_connection() as con:
             replace_partitions(con, writes)
+        if embedder is not None:
+            embedder.fresh.clear()  # stored now: the next month's write carries only its own
         context.log.info(f"{month:%Y-%m} {noun}: {rows.height} rows, {run.cache_hits} cached, "
                          f"{run.cache_misses} labelled by {backend.name}")
         frames.append(rows)

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.enrich.labelling import embeddings_write, seed_embeddings
+from rednote_dagster.defs.enrich.labelling import embeddings_write, use_stored_embeddings
 from rednote_dagster.defs.enrich.topics import documents_of
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData, TopicLabeller
 from rednote_dagster.lib.labelling.documents import LATEST_CRAWL_FILTER
@@ -70,7 +70,7 @@ def topic_model(context: dg.AssetExecutionContext, config: TopicModelRun, duckdb
     df, docs = documents_of(duckdb, LATEST_CRAWL_FILTER, [])  # sorted by note_id: UMAP depends on order
     ids, texts = df["note_id"].to_list(), [d.text for d in docs]
     embedder = Embedder(settings.embedding_model or None, settings.embedding_revision or None)
-    seed_embeddings(duckdb, embedder)
+    use_stored_embeddings(duckdb, embedder)
     embeddings = embedder.encode(texts)
     context.log.info(f"{len(ids)} current notes; {embedder.encoded} embedded now, the rest from enrich.text_embeddings")
 

