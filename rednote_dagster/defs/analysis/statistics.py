@@ -11,6 +11,7 @@ from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.statistics import category_engagement as engagement_table
+from rednote_dagster.lib.statistics import crosstab_chi_square
 from rednote_dagster.lib.statistics import sentiment_chi_square as chi_square
 from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
 
@@ -149,8 +150,6 @@ class AffectChiSquareConfig(dg.Config):
 )
 def comment_affect_chi_square(context: dg.AssetExecutionContext, config: AffectChiSquareConfig,
                               duckdb: DuckDBResource):
-    from rednote_dagster.lib.statistics import crosstab_chi_square
-
     with duckdb.get_connection() as con:
         cells = con.sql("SELECT topic_group, emotion, stance, comments FROM marts.comment_affect_by_topic_group "
                         "WHERE commenter_group = 'all'").pl()
