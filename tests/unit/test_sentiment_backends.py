@@ -176,3 +176,110 @@ def test_note_text_and_script():
     assert script_of("I am happy today #TikTokRefugee[话题]#") == "en"
     assert script_of("Hello 大家好, I am new here, 很高兴认识你们") == "mixed"
     assert script_of("😊😊") == "none"
+
+
+def _zh_sentences() -> list[str]:
+    """Corpus phrases, hand-written edge cases and seeded recombinations with punctuation, digits,
+    emoji, Latin words and characters the SnowNLP segmenter has never seen."""
+    import re
+
+    from snownlp import seg
+
+    from rednote_dagster.lib.corpus import text as corpus_text
+
+    phrases = []
+
+    def walk(v):
+        if isinstance(v, str):
+            if re.search(r"[\u4e00-\u9fa5]", v):
+                phrases.append(v)
+        elif isinstance(v, (tuple, list)):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+
+    for name, value in sorted(vars(corpus_text).items()):
+        if not name.startswith("__"):
+            walk(value)
+    phrases = list(dict.fromkeys(phrases))
+    uni = seg.segger.segger.uni.d
+    unknown = [chr(c) for c in range(0x4E00, 0x9FA6) if all((chr(c), t) not in uni for t in "bmes")][::97][:40]
+    assert len(unknown) >= 20
+    edge = [
+        "好", "差", "的", "我", "。", "！", "   ", "", "😊", "123", "a", "好😊", "1好2坏3", "不好不坏",
+        "太好了，非常喜欢，开心", "太恶心了，讨厌，难过", "这个APP的设置，生气！太过分了", "哈哈哈哈哈哈哈哈哈哈",
+        "我我我我我我", "，，，好，，，", "yyds绝绝子", "中 美 友 谊", "\n好\t坏\n", "[赞R]开心", "#小红书[话题]#",
+        unknown[0], unknown[0] * 3, unknown[0] + "好", "好" + unknown[0], unknown[0] + "好" + unknown[1] + "坏",
+        "".join(unknown[:8]), "今天" + "".join(unknown[2:5]) + "很开心", "长" * 200,
+    ]
+    rng = random.Random(20240611)
+    glue = ["", "", "，", "。", "！", "？", " ", "～", "...", "😂", "❤️", "2025", "OK", "lol"]
+    mixed = []
+    for _ in range(400):
+        parts = []
+        for _ in range(rng.randint(1, 4)):
+            pick = rng.random()
+            if pick < 0.7:
+                p = rng.choice(phrases)
+            elif pick < 0.85:
+                p = "".join(rng.choice(unknown) for _ in range(rng.randint(1, 3)))
+            else:
+                p = "".join(rng.choice(phrases)[rng.randrange(2):][:rng.randint(1, 6)] for _ in range(2))
+            parts.append(p)
+            parts.append(rng.choice(glue))
+        mixed.append("".join(parts))
+    return phrases + edge + mixed
+
+
+def test_fast_snownlp_equals_snownlp_exactly(monkeypatch):
+    import snownlp
+    from snownlp import seg
+
+    from rednote_dagster.lib.labelling import snownlp_fast
+
+    assert snownlp_fast.is_exact_version(), "snownlp changed: re-verify snownlp_fast (it now falls back to SnowNLP)"
+    sentences = _zh_sentences()
+    assert len(sentences) > 800
+    for s in sentences:
+        # SnowNLP("") fails in its unrelated BM25 set-up; its sentiment module still answers
+        expected = snownlp.SnowNLP(s).sentiments if s else snownlp.sentiment.classify(s)
+        assert snownlp_fast.sentiments.__wrapped__(s) == expected, s  # exact, not approx
+        assert snownlp_fast.sentiments(s) == expected, s
+    # the tagger itself, character by character, on every Chinese run
+    tagger = snownlp_fast._engine.tagger
+    for s in sentences:
+        for run in seg.re_zh.findall(s):
+            assert tagger.tag(run) == [t for _, t in seg.segger.segger.tag(run)], run
+    # another snownlp version: SnowNLP itself answers
+    monkeypatch.setattr(snownlp_fast, "VERIFIED_SNOWNLP", "0.0.0")
+    monkeypatch.setattr(snownlp_fast, "_engine", None)
+    assert snownlp_fast.sentiments.__wrapped__("太好了") == snownlp.SnowNLP("太好了").sentiments
+    assert snownlp_fast._engine is None
+
+
+def test_lexicon_pool_gives_the_same_predictions_in_order(monkeypatch):
+    from rednote_dagster.lib.labelling import lexicon
+
+    texts = TEXTS + _zh_sentences()[::20] + ["", "   ", "😊😊🎉", "Hello 大家好, I am new here, 很高兴认识你们"]
+    docs = [Document(t) for t in texts]
+    lex = LexiconSentiment(SENTIMENT)
+    monkeypatch.setenv(lexicon.WORKERS_ENV, "1")
+    in_process = lex.predict(docs)
+    assert in_process == [lex.predict([d])[0] for d in docs]
+
+    pools = []
+
+    class CountingPool(lexicon.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs["mp_context"].get_start_method())
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(lexicon, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(lexicon, "POOL_MIN_DOCUMENTS", 10)
+    monkeypatch.setenv(lexicon.WORKERS_ENV, "2")
+    assert lex.predict(docs) == in_process
+    assert pools == ["spawn"]
+    lex.predict(docs[:9])  # below the threshold: no pool
+    assert pools == ["spawn"]
