@@ -15,11 +15,16 @@ fresh warehouse under data/bench/, with the offline backends (``HF_HUB_OFFLINE=1
   step's metadata) are divided by its new texts: June rows whose model input (content or prompt
   hash) no earlier month of that table holds. Target ≤ 1.05.
 * **Unchanged re-run**: ``labelling_job`` for January again; target 0 model calls.
+* **Quality** of what was measured: Cohen's κ of the taxonomy, emotion and stance labels against
+  the corpus's planted labels (emotion and stance outside the training set), the taxonomy's κ
+  against the human consensus, and BERTopic's adjusted Rand index against the planted codes — so a
+  faster embedding model (``--embedding-model static``) is judged on both.
 
 Targets (2 cores, offline backends): paper scale end to end ≤ 10 min and ≤ 4 GiB peak; dbt ≤ 30 s
 at paper scale, ≤ 3 min at 10×.
 
 Run: .venv/bin/python benchmarks/pipeline.py --scale small|paper|paper10 [--no-models]
+         [--embedding-model static]   (any REDNOTE_EMBEDDING_MODEL value; default the bundled MiniLM)
 """
 
 from __future__ import annotations
@@ -154,12 +159,14 @@ def main() -> None:
     parser.add_argument("--scale", default="paper", choices=("small", "paper", "paper10"))
     parser.add_argument("--no-models", action="store_true", help="ingest + dbt over the raw layer only")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--embedding-model", default=None, help="REDNOTE_EMBEDDING_MODEL for this run, e.g. static")
     args = parser.parse_args()
 
     started = time.perf_counter()
     inbox = corpus(args.scale, args.seed)
     generation = time.perf_counter() - started
-    root = BENCH_DIR / f"run_{args.scale}{'_nomodels' if args.no_models else ''}"
+    variant = "_nomodels" if args.no_models else f"_{args.embedding_model.split(':')[0]}" if args.embedding_model else ""
+    root = BENCH_DIR / f"run_{args.scale}{variant}"
     shutil.rmtree(root, ignore_errors=True)
     (root / "manual").mkdir(parents=True)
     (root / "inbox").symlink_to(inbox)
@@ -167,6 +174,8 @@ def main() -> None:
         shutil.copy(coding, root / "manual" / coding.name)
     os.environ.update(REDNOTE_DATA_DIR=str(root), HF_HUB_OFFLINE="1", REDNOTE_AUTOMATION="off",
                       REDNOTE_PSEUDONYM_KEY=os.environ.get("REDNOTE_PSEUDONYM_KEY", "benchmark-key"))
+    if args.embedding_model:
+        os.environ["REDNOTE_EMBEDDING_MODEL"] = args.embedding_model
 
     import dagster as dg
 
@@ -199,6 +208,7 @@ def main() -> None:
     print(f"pipeline, {args.scale} corpus (seed {args.seed}, {size / 1e6:.0f} MB in {len(months)} months; "
           f"generated in {generation:.0f} s{' or cached' if generation < 5 else ''}), "
           f"{'ingest + dbt over raw' if args.no_models else 'end to end, offline backends'}, "
+          f"embeddings {os.environ.get('REDNOTE_EMBEDDING_MODEL') or 'bundled MiniLM'}, "
           f"{os.cpu_count()} cores")
     print(f"{'stage (Dagster step)':<44} {'wall s':>9} {'peak MiB':>9}")
     for step in sorted(stages.seconds, key=stages.seconds.get, reverse=True):
@@ -221,6 +231,31 @@ def main() -> None:
               f"ratio {ratio:5.3f}  target ≤ 1.05 {'MET' if ratio <= 1.05 or (new == 0 and calls == 0) else 'MISSED'}")
     print(f"re-run of labelling_job {months[0][:7]} (unchanged): model calls {sum(rerun.values())} "
           f"({', '.join(f'{t} {c}' for t, c in sorted(rerun.items()))})  target 0")
+    print("quality: " + "; ".join(f"{name} {value:.3f}" for name, value in quality(paths.warehouse, inbox).items()))
+
+
+def quality(warehouse: Path, inbox: Path) -> dict[str, float]:
+    """κ of the label tables against the planted labels and the human consensus; BERTopic's ARI."""
+    import duckdb
+    from sklearn.metrics import adjusted_rand_score, cohen_kappa_score
+
+    out = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for name in ("notes", "comments"):
+            con.execute(f"CREATE TEMP TABLE truth_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
+                        [str(inbox / "_truth" / f"{name}.csv")])
+        pairs = con.sql("""SELECT t.code, n.code FROM (SELECT note_id, arg_max(code, collection_month) AS code
+                           FROM enrich.note_topics GROUP BY 1) n JOIN truth_notes t USING (note_id)""").fetchall()
+        out["taxonomy κ vs planted"] = cohen_kappa_score(*zip(*pairs))
+        (out["taxonomy κ vs human consensus"],), = con.sql(
+            "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code'").fetchall()
+        for scheme in ("emotion", "stance"):
+            pairs = con.sql(f"""SELECT l.code, t.{scheme} FROM enrich.comment_{scheme} l JOIN truth_comments t
+                                USING (comment_id) WHERE l.code IS NOT NULL AND NOT l.in_training_set""").fetchall()
+            out[f"{scheme} κ vs planted"] = cohen_kappa_score(*zip(*pairs))
+        pairs = con.sql("SELECT c.topic, t.code FROM enrich.note_clusters c JOIN truth_notes t USING (note_id)").fetchall()
+        out["BERTopic ARI vs planted codes"] = adjusted_rand_score(*zip(*pairs))
+    return out
 
 
 def _line(name: str, value: float, unit: str, limit: float | None) -> str:

@@ -1,9 +1,10 @@
 """κ of the offline emotion and stance backends against the planted labels of a bundled corpus.
 
     python -m rednote_dagster corpus --scale small --seed 0 --out /tmp/affect_corpus
-    HF_HUB_OFFLINE=1 python scripts/affect_kappa.py /tmp/affect_corpus
+    HF_HUB_OFFLINE=1 python scripts/affect_kappa.py /tmp/affect_corpus [--embedding-model static]
 
-Reads every accepted comment from the corpus files, embeds it with the bundled MiniLM, trains
+Reads every accepted comment from the corpus files, embeds it (default the bundled MiniLM; any
+REDNOTE_EMBEDDING_MODEL value, e.g. ``static``, distilled under /tmp/rednote_models), trains
 SupervisedOnEmbeddings on the consensus codes of the training half of
 ``_manual/{emotion,stance}_coding.csv`` (``lib.coding.split`` at validation share 0.5, as the
 taxonomy does), predicts all comments and prints Cohen's κ against the planted labels in
@@ -11,8 +12,8 @@ taxonomy does), predicts all comments and prints Cohen's κ against the planted 
 held-out half - and the same for ZeroShotOnEmbeddings.
 """
 
+import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -54,9 +55,9 @@ def report(name: str, comments: pl.DataFrame, predicted: list[str | None], colum
           f"{kappa(held_out['code'], held_out['predicted']):.3f} (n={held_out.height})")
 
 
-def main(root: Path) -> None:
+def main(root: Path, embedding_model: str | None) -> None:
     comments = corpus_comments(root)
-    embedder = Embedder()
+    embedder = Embedder(embedding_model, models_dir=Path("/tmp/rednote_models"))
     documents = [comment_document(text, None) for text in comments["content"].to_list()]
     texts = {d.text for d in documents if d.text}
     embedder.encode(sorted(texts))  # once for both schemes and both backends
@@ -77,4 +78,8 @@ def main(root: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--embedding-model", default=None)
+    args = parser.parse_args()
+    main(args.corpus, args.embedding_model)

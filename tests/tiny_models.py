@@ -51,7 +51,8 @@ def tiny_classifier(out: Path, texts: list[str], id2label: dict[int, str], seed:
 def tiny_sentence_encoder(out: Path, texts: list[str], seed: int = 0, dim: int = 32) -> Path:
     """A 2-layer BERT encoder with mean pooling, saved as a sentence-transformers folder."""
     import torch
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     out.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ def tiny_sentence_encoder(out: Path, texts: list[str], seed: int = 0, dim: int =
         vocab_size=len(tok), hidden_size=dim, num_hidden_layers=2, num_attention_heads=2, intermediate_size=2 * dim,
         max_position_embeddings=128,
     )).save_pretrained(hf)
-    word = models.Transformer(str(hf), max_seq_length=128)
-    pool = models.Pooling(word.get_word_embedding_dimension(), pooling_mode="mean")
+    word = Transformer(str(hf), max_seq_length=128)
+    pool = Pooling(word.get_embedding_dimension(), pooling_mode="mean")
     SentenceTransformer(modules=[word, pool]).save(str(out / "st"))
     return out / "st"

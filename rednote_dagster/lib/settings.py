@@ -30,6 +30,11 @@ class DataPaths:
         return self.root / "reports"
 
     @property
+    def models(self) -> Path:
+        """Fitted and distilled models (the topic model, static embeddings)."""
+        return self.root / "models"
+
+    @property
     def manual(self) -> Path:
         return self.root / "manual"
 

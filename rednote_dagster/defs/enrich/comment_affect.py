@@ -78,7 +78,8 @@ def comment_label_asset(scheme: LabelScheme) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, rednote: RednoteData,
                topic_labeller: TopicLabeller):
         backend, embedder, training_ids = build_scheme_backend(
-            context, duckdb, scheme, topic_labeller.settings, rednote.paths.manual / coding_file, "comment_id",
+            context, duckdb, scheme, topic_labeller.settings, rednote.paths.models, rednote.paths.manual / coding_file,
+            "comment_id",
             lambda ids: comment_texts(duckdb, ids))
 
         def documents_of_month(month):

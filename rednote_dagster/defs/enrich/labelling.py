@@ -84,12 +84,22 @@ def embeddings_write(embedder):
     return KeyedWrite(EMBEDDINGS_TABLE, data, ("model_id", "model_revision", "input_hash"))
 
 
-def build_scheme_backend(context, duckdb: DuckDBResource, scheme, settings, coding_path, id_col: str, texts_of):
+def embedder_for(duckdb: DuckDBResource, settings, models_dir):
+    """The configured embedder (REDNOTE_EMBEDDING_MODEL / _REVISION), finding vectors it already stored."""
+    from rednote_dagster.lib.labelling.embeddings import Embedder
+
+    embedder = Embedder(settings.embedding_model or None, settings.embedding_revision or None, models_dir=models_dir)
+    use_stored_embeddings(duckdb, embedder)
+    return embedder
+
+
+def build_scheme_backend(context, duckdb: DuckDBResource, scheme, settings, models_dir, coding_path, id_col: str,
+                         texts_of):
     """(backend, embedder or None, ids of the training items) for any scheme, chosen by
     ``choose_backend``: the LLM when configured, else supervised on the manual coding's training half
     (``texts_of(ids) -> {id: text}`` fetches the coded items' texts), else zero-shot."""
     from rednote_dagster.lib.coding import consensus, read_manual_coding, split
-    from rednote_dagster.lib.labelling.embeddings import Embedder, SupervisedOnEmbeddings, ZeroShotOnEmbeddings
+    from rednote_dagster.lib.labelling.embeddings import SupervisedOnEmbeddings, ZeroShotOnEmbeddings
     from rednote_dagster.lib.labelling.llm import ChatCompletionsBackend
     from rednote_dagster.lib.taxonomy_labels import choose_backend
 
@@ -97,8 +107,7 @@ def build_scheme_backend(context, duckdb: DuckDBResource, scheme, settings, codi
     context.log.info(f"{scheme.name} backend: {kind}")
     if kind == "llm":
         return ChatCompletionsBackend.from_env(scheme), None, set()
-    embedder = Embedder(settings.embedding_model or None, settings.embedding_revision or None)
-    use_stored_embeddings(duckdb, embedder)
+    embedder = embedder_for(duckdb, settings, models_dir)
     if kind == "zero-shot":
         return ZeroShotOnEmbeddings(scheme, embedder), embedder, set()
     training, _ = split(read_manual_coding(coding_path, scheme.codes, id_col), settings.validation_share, id_col)

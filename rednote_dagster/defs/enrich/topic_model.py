@@ -14,11 +14,10 @@ import numpy as np
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.enrich.labelling import embeddings_write, use_stored_embeddings
+from rednote_dagster.defs.enrich.labelling import embedder_for, embeddings_write
 from rednote_dagster.defs.enrich.topics import documents_of
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData, TopicLabeller
 from rednote_dagster.lib.labelling.documents import LATEST_CRAWL_FILTER
-from rednote_dagster.lib.labelling.embeddings import Embedder
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.topics import (
     TopicModelConfig, assign_topics, fit_topic_model, load_topic_model, note_clusters_frame, plan_assignment,
@@ -63,14 +62,13 @@ def _previous(duckdb: DuckDBResource, manifest: dict) -> pl.DataFrame:
 def topic_model(context: dg.AssetExecutionContext, config: TopicModelRun, duckdb: DuckDBResource,
                 rednote: RednoteData, topic_labeller: TopicLabeller):
     settings = topic_labeller.settings
-    model_dir = rednote.paths.root / "models" / "topic_model"
+    model_dir = rednote.paths.models / "topic_model"
     manifest_path = model_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
 
     df, docs = documents_of(duckdb, LATEST_CRAWL_FILTER, [])  # sorted by note_id: UMAP depends on order
     ids, texts = df["note_id"].to_list(), [d.text for d in docs]
-    embedder = Embedder(settings.embedding_model or None, settings.embedding_revision or None)
-    use_stored_embeddings(duckdb, embedder)
+    embedder = embedder_for(duckdb, settings, rednote.paths.models)
     embeddings = embedder.encode(texts)
     context.log.info(f"{len(ids)} current notes; {embedder.encoded} embedded now, the rest from enrich.text_embeddings")
 

@@ -32,7 +32,8 @@ def build_taxonomy_backend(context, duckdb: DuckDBResource, rednote: RednoteData
         df, docs = documents_of(duckdb, f"{LATEST_CRAWL_FILTER} AND list_contains(?, note_id)", [note_ids])
         return {n: d.text for n, d in zip(df["note_id"], docs)}
 
-    return build_scheme_backend(context, duckdb, TAXONOMY, labeller.settings, rednote.paths.manual / CODING_FILE,
+    return build_scheme_backend(context, duckdb, TAXONOMY, labeller.settings, rednote.paths.models,
+                                rednote.paths.manual / CODING_FILE,
                                 "note_id", texts_of)
 
 
