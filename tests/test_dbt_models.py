@@ -212,9 +212,9 @@ def test_comment_affect_takes_the_current_labels_and_the_note_topic_group(wareho
 def test_both_dagster_dbt_definitions_build_in_one_run(tmp_path, monkeypatch):
     """raw-only models → (analysis/user_influence, here pre-written) → labelled models, through Dagster."""
     import dagster as dg
-    from dagster_dbt import DbtCliResource
     from dagster_duckdb import DuckDBResource
 
+    from rednote_dagster.defs.resources import dbt_resource
     from rednote_dagster.defs.transform.dbt import rednote_dbt_analysis_models, rednote_dbt_models
 
     path = tmp_path / "warehouse.duckdb"
@@ -222,8 +222,7 @@ def test_both_dagster_dbt_definitions_build_in_one_run(tmp_path, monkeypatch):
     monkeypatch.setenv("REDNOTE_WAREHOUSE", str(path))  # the dbt step sets it; restored after the test
     resources = {
         "duckdb": DuckDBResource(database=str(path)),
-        "dbt": DbtCliResource(project_dir=str(DBT_DIR), profiles_dir=str(DBT_DIR),
-                              dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": dbt_resource(),
     }
     result = dg.materialize([rednote_dbt_models, rednote_dbt_analysis_models], resources=resources)
     assert result.success
@@ -233,3 +232,16 @@ def test_both_dagster_dbt_definitions_build_in_one_run(tmp_path, monkeypatch):
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
     assert rows(path, "SELECT sum(users) FROM marts.fig3_phase_transitions") == [(6,)]
+    # one dbt target folder per warehouse, kept: the second invocation parses partially
+    assert (tmp_path / "dbt_target" / "partial_parse.msgpack").exists()
+
+
+def test_dbt_resource_skips_the_version_subprocess_but_knows_the_version():
+    import re
+
+    from rednote_dagster.defs.resources import dbt_resource
+
+    dbt = dbt_resource()
+    reported = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert str(dbt._cli_version) == re.search(r"(\d+\.\d+\.\d+)", reported).group(1)
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
