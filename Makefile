@@ -8,22 +8,25 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 SCALE ?= small
 SEED ?= 0
+UI_PORT ?= 3000
 # pip's noise about the local index mirrors helps nobody
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
 .PHONY: run test ui bench install manifest lock clean-data instance chromium
 
 $(BIN)/activate: pyproject.toml constraints.txt
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PIP) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	set -o pipefail; $(PIP) -e ".[dev]" 2>&1 | { grep -v "^WARNING: Location" || true; }
-	touch $(BIN)/activate
+	@command -v $(PYTHON) >/dev/null || { echo "make: needs $(PYTHON) on PATH (or PYTHON=/path/to/python3.11)"; exit 1; }
+	@echo "installing the project and its pinned dependencies into $(VENV) (2-4 min the first time; log: $(VENV)/install.log)"
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@{ $(PIP) --upgrade pip && $(PIP) -e ".[dev]"; } > $(VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(VENV)/install.log; echo "make: install failed; the whole log is $(VENV)/install.log"; exit 1; }
+	@touch $(BIN)/activate
 
 install: $(BIN)/activate
 
 # dagster-dbt needs target/manifest.json at import time (dagster_anchors.md G4).
 manifest: install
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	@cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 # The instance config (DuckDB concurrency pool, run queue) for a DAGSTER_HOME that has none yet.
 instance:
@@ -43,13 +46,14 @@ chromium:
 	fi
 
 run: manifest instance
-	$(BIN)/python -m rednote_dagster run --scale $(SCALE) --seed $(SEED)
+	@$(BIN)/python -m rednote_dagster run --scale $(SCALE) --seed $(SEED)
 
 test: manifest chromium
 	$(BIN)/python -m pytest
 
 ui: manifest instance
-	$(BIN)/dagster dev -w workspace.yaml
+	@echo "Dagster UI: http://127.0.0.1:$(UI_PORT)  (loads in ~20 s; Ctrl-C stops it)"
+	@$(BIN)/dagster dev -w workspace.yaml -p $(UI_PORT)
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

@@ -31,10 +31,11 @@ def _ensure_corpus(paths: DataPaths, scale: str, seed: int) -> None:
         return
     from rednote_dagster.lib.corpus import generate_corpus
 
-    print(f"inbox {paths.inbox} holds no crawl: generating the bundled synthetic corpus ({scale}, seed {seed})")
+    print(f"inbox {paths.inbox} holds no crawl: generating the bundled synthetic corpus ({scale}, seed {seed})",
+          end=" ", flush=True)
     started = time.perf_counter()
     generate_corpus(paths.inbox, scale=scale, seed=seed)
-    print(f"  generated in {time.perf_counter() - started:.1f} s")
+    print(f"· {time.perf_counter() - started:.1f} s")
     # the simulated manual codings (taxonomy, emotion, stance), unless the user has their own
     for coding in sorted((paths.inbox / "_manual").glob("*_coding.csv")):
         if not (paths.manual / coding.name).exists():
@@ -60,36 +61,55 @@ def _run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
+    from rednote_dagster.console import RunConsole
     from rednote_dagster.definitions import defs as load_defs
     from rednote_dagster.defs.partitions import collection_month
+    from rednote_dagster.defs.run_recovery import release_dead_runs
 
-    defs = load_defs()
-    instance = dg.DagsterInstance.get()
-    known = set(collection_month.get_partition_keys())
+    console = RunConsole(paths.root / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log", verbose=args.verbose)
+    console.say(f"full event log: {console.log_path}")
+    try:
+        defs = load_defs()
+        with dg.DagsterInstance.get() as instance:
+            # a run killed while it held the warehouse slot would otherwise block this one forever
+            release_dead_runs(instance, log=console)
+            ok = _run_jobs(defs, instance, paths, console, collection_month.get_partition_keys())
+    finally:
+        console.close()
+    if ok:
+        _print_summary(paths, console.log_path)
+    else:
+        print(f"\nthe run failed: the full event log is {console.log_path}; `make ui` shows the failed run", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def _run_jobs(defs, instance, paths: DataPaths, console, partition_keys: list[str]) -> bool:
+    from rednote_dagster.defs.run_recovery import owner_tags
+
+    known = set(partition_keys)
     months = [f"{m}-01" for m in paths.inbox_months()]
     unknown = [m for m in months if m not in known]
     if unknown:
-        print(f"warning: inbox folders outside the partition range are ignored: {unknown}", file=sys.stderr)
+        console.say(f"warning: inbox folders outside the partition range are ignored: {unknown}")
     # Ingest every month before labelling any: the supervised taxonomy model then learns from the
     # same manually coded notes for every month.
-    for job_name in ("ingest_job", "labelling_job"):
-        job = defs.resolve_job_def(job_name)
-        for key in (m for m in months if m in known):
-            started = time.perf_counter()
-            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
-            print(f"  {job_name} {key[:7]}: {'ok' if result.success else 'FAILED'} ({time.perf_counter() - started:.1f} s)")
-            if not result.success:
-                return 1
-    started = time.perf_counter()
-    result = defs.resolve_job_def("rollups_job").execute_in_process(instance=instance, raise_on_error=False)
-    print(f"  rollups_job: {'ok' if result.success else 'FAILED'} ({time.perf_counter() - started:.1f} s)")
-    if not result.success:
-        return 1
-    _print_summary(paths)
-    return 0
+    plan = [(name, key) for name in ("ingest_job", "labelling_job") for key in months if key in known]
+    plan.append(("rollups_job", None))
+    for job_name, key in plan:
+        started = time.perf_counter()
+        job = console.job(defs.resolve_job_def(job_name))
+        with console.printing_to_log():
+            result = job.execute_in_process(run_config=console.RUN_CONFIG, partition_key=key, instance=instance,
+                                            tags=owner_tags(), raise_on_error=False)
+        label = f"{job_name} {key[:7]}" if key else job_name
+        console.say(f"{'✓' if result.success else '✗'} {label} · {time.perf_counter() - started:.1f} s"
+                    + ("" if result.success else " · FAILED"))
+        if not result.success:
+            return False
+    return True
 
 
-def _print_summary(paths: DataPaths) -> None:
+def _print_summary(paths: DataPaths, log_path: Path) -> None:
     import duckdb
     import polars as pl
 
@@ -97,16 +117,15 @@ def _print_summary(paths: DataPaths) -> None:
 
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         summary = con.sql("SELECT * FROM marts.collection_summary ORDER BY collection_month").pl()
-        rejects = con.sql(
-            "SELECT entity, reason, count(*) AS records FROM raw.rejects GROUP BY ALL ORDER BY records DESC LIMIT 10"
-        ).pl()
+        rejects = con.sql("SELECT reason, count(*) AS n FROM raw.rejects GROUP BY ALL ORDER BY n DESC, reason").fetchall()
     print("\nWhat each collection month contributed (marts.collection_summary):")
     print(markdown_table(summary.with_columns(pl.col("collection_month").cast(pl.Utf8))))
-    print("\nMost common reject reasons (raw.rejects):")
-    print(markdown_table(rejects))
+    common = "; ".join(f"{reason} ({n})" for reason, n in rejects[:3])
+    print(f"\nrejected: {sum(n for _, n in rejects):,} records, reasons in raw.rejects"
+          + (f"; most common: {common}" if common else ""))
     print(f"\nreport:    {paths.reports / 'report.html'}  (tables as CSV and Parquet in {paths.reports})")
-    print(f"warehouse: {paths.warehouse}")
-    print(f"inbox:     {paths.inbox}")
+    print(f"warehouse: {paths.warehouse}  (crawls read from {paths.inbox})")
+    print(f"event log: {log_path}")
     print(f"UI:        make ui  (runs are recorded in {os.environ['DAGSTER_HOME']})")
 
 
@@ -121,10 +140,23 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="ingest the inbox (generating the corpus if empty) and build everything")
     run.add_argument("--scale", choices=("small", "paper"), default="small")
     run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--verbose", action="store_true", help="stream the full Dagster event log to the console too")
     run.set_defaults(func=_run)
     args = parser.parse_args(argv)
     return args.func(args)
 
 
+def cli() -> None:
+    """``python -m rednote_dagster`` and the ``rednote-dagster`` script."""
+    code = main()
+    # DuckDB's nanobind bindings list every DuckDB object still referenced while the interpreter tears
+    # down (type constants, method signatures: ~60 lines of "nanobind: leaked instance", harmless by
+    # nanobind's own account). By now the command has closed what it opened (warehouse connections, the
+    # Dagster instance, the log file), so it ends the process without that teardown.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    cli()

@@ -22,6 +22,7 @@ import dagster as dg
 from rednote_dagster.defs.jobs import collection_month_job, month_refresh_job
 from rednote_dagster.defs.partitions import COLLECTION_START, collection_month
 from rednote_dagster.defs.resources import RednoteData
+from rednote_dagster.defs.run_recovery import release_dead_runs
 from rednote_dagster.lib.inbox_watch import (
     dump_cursor, load_cursor, partition_key, plan_inbox_runs, run_key, scan_inbox,
 )
@@ -105,6 +106,8 @@ def _ingested_at(instance: dg.DagsterInstance, months: list[str]) -> dict[str, f
     f"fingerprint). Waits until no file changed for ${SETTLE_ENV} seconds (default {DEFAULT_SETTLE_SECONDS:.0f}).",
 )
 def new_crawl_sensor(context: dg.SensorEvaluationContext, rednote: RednoteData) -> dg.SensorResult:
+    # A killed run would hold the one "duckdb" slot forever and block every run this sensor launches.
+    release_dead_runs(context.instance, log=context.log)
     cursor = load_cursor(context.cursor)
     snapshot = scan_inbox(rednote.paths.inbox)
     valid = {key[:7] for key in collection_month.get_partition_keys()}

@@ -2,7 +2,6 @@
 
 
 import os
-import sys
 from functools import cached_property
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.transform.project import DBT_PROJECT_DIR
+from rednote_dagster.defs.transform.project import DBT_PROJECT_DIR, dbt_executable
 from rednote_dagster.lib.pseudonym import Pseudonymizer, load_key
 from rednote_dagster.lib.sentiment import SentimentSettings
 from rednote_dagster.lib.settings import DataPaths
@@ -94,12 +93,6 @@ class TopicLabeller(dg.ConfigurableResource):
         return cls(**{k: v for k, v in env.items() if v is not None})
 
 
-def _dbt_executable() -> str:
-    # The dbt installed beside this interpreter, so `.venv/bin/python -m …` works without an activated venv.
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
-
 class WarehouseDbtCli(DbtCliResource):
     """``DbtCliResource`` without two fixed costs of every dbt step (≈ 6 s of a ≈ 15 s step on two
     cores, profiled): a ``dbt --version`` subprocess, and an in-process dbt adapter that serves only
@@ -122,7 +115,7 @@ class WarehouseDbtCli(DbtCliResource):
 
 def dbt_resource() -> WarehouseDbtCli:
     return WarehouseDbtCli(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                           dbt_executable=_dbt_executable())
+                           dbt_executable=dbt_executable())
 
 
 def build_resources(paths: DataPaths | None = None) -> dict[str, object]:

@@ -95,7 +95,8 @@ def load_sentiment_backend(settings: SentimentSettings, progress: Callable[[str]
             return load(), None
         except Exception as exc:  # noqa: BLE001 - any load failure falls back, and says why
             reason = f"could not load {settings.model}@{settings.revision}: {type(exc).__name__}: {exc}"
-    log.warning("sentiment: FALLING BACK to the lexicon backend (VADER + SnowNLP): %s", reason)
+    # the reason is returned: the caller warns (the sentiment assets, once per step, in the run's log)
+    log.info("sentiment: falling back to the lexicon backend (VADER + SnowNLP): %s", reason)
     return LexiconSentiment(SENTIMENT), reason
 
 

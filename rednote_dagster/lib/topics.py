@@ -82,6 +82,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from rednote_dagster.lib.progress import MIN_ITEMS, progress_bar
+
 log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------------
@@ -313,8 +315,13 @@ def fit_topic_model(
         calculate_probabilities=False,
         verbose=False,
     )
-    with _seeded(config.seed), _quiet_bertopic():
+    # BERTopic reports nothing while it fits: a bar over its stages shows where it is
+    stages = progress_bar(2 if config.reduce_outliers else 1, f"BERTopic on {n:,} notes", unit="stages",
+                          long=n >= MIN_ITEMS)
+    with _seeded(config.seed), _quiet_bertopic(), stages:
+        stages.set_postfix_str("UMAP, HDBSCAN, c-TF-IDF")
         topics, _ = model.fit_transform(docs, embeddings=embeddings)
+        stages.update()
         topics = [int(t) for t in topics]
         n_outliers = sum(t == -1 for t in topics)
         if config.reduce_outliers and n_outliers and len(set(topics) - {-1}) > 0:
@@ -328,6 +335,7 @@ def fit_topic_model(
             model.update_topics(
                 docs, topics=topics, top_n_words=config.top_n_words, vectorizer_model=model.vectorizer_model
             )
+            stages.update()
     version = model_fingerprint(doc_ids, config) if doc_ids is not None else None
     return FitResult(
         topics=topics,

@@ -5,26 +5,73 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import polars as pl
 import pytest
 
-from rednote_dagster.__main__ import main
+
+# What a new user has: no activated venv (PATH without the venv's bin), no browser the PNG previews could
+# find, a fresh HOME and DAGSTER_HOME, no model hub.
+NEW_USER_PATH = "/usr/bin:/bin"
+RUN_TIMEOUT_S = 1200  # the small corpus takes about 2 min on 2 cores; a hang fails instead of blocking CI
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e") / "data"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REDNOTE_DATA_DIR", str(root))
-    mp.setenv("REDNOTE_PSEUDONYM_KEY", "e2e-key")
-    mp.setenv("DAGSTER_HOME", str(root.parent / "dagster_home"))
-    mp.setenv("HF_HUB_OFFLINE", "1")  # hermetic: the offline defaults, whatever the network allows
-    (root.parent / "dagster_home").mkdir()
-    assert main(["run", "--scale", "small", "--seed", "0"]) == 0
-    yield root
-    mp.undo()
+def new_user_run(tmp_path_factory):
+    top = tmp_path_factory.mktemp("e2e")
+    root, home = top / "data", top / "dagster_home"
+    env = {
+        "PATH": NEW_USER_PATH, "HOME": str(top), "LANG": "C.UTF-8",
+        "REDNOTE_DATA_DIR": str(root), "DAGSTER_HOME": str(home), "REDNOTE_PSEUDONYM_KEY": "e2e-key",
+        "HF_HUB_OFFLINE": "1",  # hermetic: the offline defaults, whatever the network allows
+        "BROWSER_PATH": str(top / "no-browser"),  # the browser lookup points at nothing
+    }
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "rednote_dagster", "run", "--scale", "small", "--seed", "0"],
+                          cwd=top, env=env, capture_output=True, timeout=RUN_TIMEOUT_S)
+    # decoded without newline translation: a progress bar's "\r" redraws must not count as lines
+    stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
+    return SimpleNamespace(root=root, home=home, seconds=time.monotonic() - started, returncode=proc.returncode,
+                           stdout=stdout, stderr=stderr, console=stdout + stderr)
+
+
+@pytest.fixture(scope="module")
+def ran(new_user_run):
+    assert new_user_run.returncode == 0, new_user_run.console[-5000:]
+    return new_user_run.root
+
+
+def test_a_new_user_gets_a_short_console_a_full_log_and_no_previews(new_user_run):
+    run = new_user_run
+    assert run.returncode == 0, run.console[-5000:]
+    assert (run.root / "reports" / "report.html").exists()
+    # lines as a terminal or `wc -l` counts them: a progress bar redraws itself after "\r" on one line
+    assert run.stdout.count("\n") + run.stderr.count("\n") < 80, run.console
+    lines = run.stdout.split("\n")
+    assert "nanobind" not in run.console  # no leak dump at exit
+    assert " DEBUG " not in run.console and "STEP_START" not in run.console  # the event log is not on screen
+    # one line per step with its counts, one per job
+    assert any(re.search(r"✓ raw/comments +[\d,]+ rows .*· [\d.]+ s", line) for line in lines), run.console
+    assert sum(line.startswith("✓ labelling_job ") for line in lines) == 4
+    assert "✓ rollups_job" in run.console
+    # warnings once each: the lexicon fallback is reported by every month's sentiment steps
+    assert run.console.count("LEXICON FALLBACK") == 1, run.console
+    assert run.console.count("PNG previews skipped") == 1, run.console
+    # progress bars for the long loops (on stderr)
+    for bar in ("embedding (", "lexicon sentiment", "BERTopic on"):
+        assert bar in run.stderr, bar
+    # the full event log is on disk, where the console says
+    log_path = Path(re.search(r"event log: (\S+)", run.stdout).group(1))
+    log = log_path.read_text(encoding="utf-8")
+    assert log.count("STEP_SUCCESS") > 40 and "PNG previews skipped: BROWSER_PATH=" in log
+    assert "Running with dbt=" in log  # what dbt printed went to the log, not the console
+    assert "Running with dbt=" not in run.console
 
 
 def warehouse(root):

@@ -10,9 +10,9 @@ import pytest
 
 from rednote_dagster.lib.report.build import export_tables, read_report, render_html, tables_of
 from rednote_dagster.lib.report.figures import FIGURES, FIGURES_BY_TABLE
-from rednote_dagster.lib.report.images import figure_png, png_markdown
+from rednote_dagster.lib.report.images import figure_png, find_browser, png_markdown
 from rednote_dagster.lib.report.paper import paper_vs_pipeline
-from tests.browser import chromium_executable
+from rednote_dagster.lib.settings import PngPreviewSettings
 
 PHASES = ("pre_ban", "surge", "stabilization")
 CODES = (("2c", "Food, Lifestyle & Fashion", "2"), ("4", "Marketing & E-Commerce", "4"), ("6", "Arts & Creativity", "6"))
@@ -164,10 +164,11 @@ def test_tables_of_finds_the_tables_a_query_reads():
         "marts.x", "analysis.y", "raw.z"]
 
 
-def test_png_preview_uses_the_system_browser_or_says_why_not(con):
+def test_png_preview_uses_the_system_browser_or_says_why_not(con, monkeypatch):
+    monkeypatch.delenv("REDNOTE_PNG_PREVIEWS", raising=False)
     fig = read_report(con, synthetic=True, code_version="test").figures[0].figure
     png, why_not = figure_png(fig)
-    if chromium_executable() is None:
+    if find_browser(PngPreviewSettings.from_env())[0] is None:
         assert png is None and why_not.startswith("PNG preview skipped")
     else:
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and why_not is None

@@ -23,6 +23,7 @@ from rednote_dagster.lib.labelling.cache import input_hash
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
 from rednote_dagster.lib.labelling.static_embeddings import STATIC_PREFIX, ensure_distilled, is_static_spec, static_source
 from rednote_dagster.lib.labelling.transformers_backend import local_revision
+from rednote_dagster.lib.progress import batched_with_progress
 
 BUNDLED_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
@@ -84,14 +85,15 @@ class Embedder:
             if unknown:
                 self.known.update(self.stored(unknown))
         missing = list(dict.fromkeys(h_t for h_t in zip(hashes, texts) if h_t[0] not in self.known))
-        if missing:
+        # slices of a few batches, so the bar moves while the model works
+        for chunk in batched_with_progress(missing, 16 * self.batch_size, f"embedding ({self.model_id})"):
             vectors = self.model.encode(
-                [t for _, t in missing], batch_size=self.batch_size, normalize_embeddings=True,
+                [t for _, t in chunk], batch_size=self.batch_size, normalize_embeddings=True,
                 convert_to_numpy=True, show_progress_bar=False,
             ).astype(np.float32)
-            self.encoded += len(missing)
-            self.known.update({h: v for (h, _), v in zip(missing, vectors)})
-            self.fresh.update(h for h, _ in missing)
+            self.encoded += len(chunk)
+            self.known.update({h: v for (h, _), v in zip(chunk, vectors)})
+            self.fresh.update(h for h, _ in chunk)
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
         return np.stack([self.known[h] for h in hashes])

@@ -40,6 +40,7 @@ from rednote_dagster.lib.labelling import snownlp_fast
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
 from rednote_dagster.lib.labelling.text import script_of, without_markup
+from rednote_dagster.lib.progress import track
 
 # Cut-offs on s between levels −2|−1, −1|0, 0|1, 1|2 per script (see module docstring).
 CUTOFFS: dict[str, tuple[float, float, float, float]] = {
@@ -146,13 +147,15 @@ class LexiconSentiment(LabelBackend):
 
     def _scores(self, texts: list[str]) -> list[tuple[str, float]]:
         workers = min(pool_workers(), len(texts))
+        desc = f"lexicon {self.scheme.name}"
         if len(texts) < POOL_MIN_DOCUMENTS or workers <= 1:
-            return [self.score(text) for text in texts]
+            return [self.score(text) for text in track(texts, len(texts), desc)]
         # spawn, not fork: the parent may hold torch / OpenMP threads
         with ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("spawn"), initializer=_pool_init, initargs=(self.scheme,)
         ) as pool:
-            return list(pool.map(_pool_score, texts, chunksize=max(1, min(500, len(texts) // (workers * 8)))))
+            scored = pool.map(_pool_score, texts, chunksize=max(1, min(500, len(texts) // (workers * 8))))
+            return list(track(scored, len(texts), desc))
 
     def _predict(self, documents: list[Document]) -> list[Prediction]:
         out = []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
+from rednote_dagster.lib.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ class TransformersClassifier(LabelBackend):
         out = np.zeros((len(texts), len(self.scheme.codes)), dtype=np.float64)
         columns = torch.tensor(self.column_of_code)
         started, done = time.perf_counter(), 0
-        with torch.inference_mode():
+        bar = progress_bar(len(texts), f"{self.scheme.name} ({Path(self.model_id).name})")
+        with torch.inference_mode(), bar:
             for b, start in enumerate(range(0, len(order), self.batch_size)):
                 idx = order[start : start + self.batch_size]
                 batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in idx]}, return_tensors="pt")
@@ -116,6 +118,7 @@ class TransformersClassifier(LabelBackend):
                 logits = self.model(**batch).logits.float().cpu()
                 out[idx] = torch.softmax(logits, dim=-1)[:, columns].double().numpy()
                 done += len(idx)
+                bar.update(len(idx))
                 if self.progress and (b + 1) % self.progress_every == 0:
                     rate = done / (time.perf_counter() - started)
                     self.progress(f"{self.scheme.name}: {done}/{len(texts)} texts, {rate:.0f} texts/s")
