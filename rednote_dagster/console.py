@@ -31,6 +31,7 @@ import dagster as dg
 from dagster._core.log_manager import LOG_RECORD_METADATA_ATTR
 
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
+RATE_MIN_ITEMS = 1_000  # below this a rate says more about start-up than throughput
 
 
 def _number(value: Any) -> float | None:
@@ -45,7 +46,7 @@ def step_summary(step: str, materialized: list[tuple[str, dict[str, Any]]], seco
         return f"{step:<34} {what} · {seconds:.1f} s"
     key, meta = materialized[0]
     rows = _number(meta.get("dagster/partition_row_count")) or _number(meta.get("dagster/row_count"))
-    parts = [f"{int(rows):,} rows" if rows is not None else ""]
+    parts = [f"{int(rows):,} row{'' if rows == 1 else 's'}" if rows is not None else ""]
     extras = [f"{int(v):,} {name}" for name in ("rejected", "duplicates")
               if (v := _number(meta.get(name)))]
     misses, hits = _number(meta.get("cache_misses")), _number(meta.get("cache_hits"))
@@ -58,7 +59,7 @@ def step_summary(step: str, materialized: list[tuple[str, dict[str, Any]]], seco
         parts.append(f"({', '.join(extras)})")
     line = f"{key:<34} {' '.join(p for p in parts if p)} · {seconds:.1f} s"
     done = misses if misses is not None else rows
-    if done and seconds >= 0.5:
+    if done and done >= RATE_MIN_ITEMS and seconds >= 0.5:
         line += f" · {done / seconds:,.0f} {'texts' if misses is not None else 'rows'}/s"
     return line
 
