@@ -25,6 +25,29 @@ def _corpus(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rekey(args: argparse.Namespace) -> int:
+    """Move the warehouse to the current key (REDNOTE_PSEUDONYM_KEY or $REDNOTE_DATA_DIR/.pseudonym_key)."""
+    import duckdb
+
+    from rednote_dagster.lib.pseudonym import Pseudonymizer, load_key, rekey_warehouse
+    from rednote_dagster.lib.xhs.ingest import inbox_identity_hashes
+
+    paths = DataPaths.from_env()
+    old = Pseudonymizer(Path(args.old_key_file).read_text().strip())
+    new = Pseudonymizer(load_key(paths.root))
+    if old.fingerprint == new.fingerprint:
+        print("the old and the current key are the same: nothing to do")
+        return 0
+    print(f"reading the identity hashes of every crawl record in {paths.inbox} …")
+    hashes = inbox_identity_hashes(paths.inbox, paths.inbox_months())
+    with duckdb.connect(str(paths.warehouse)) as con:
+        rewritten = rekey_warehouse(con, old, new, hashes)
+    for table, rows in rewritten.items():
+        print(f"  {table}: {rows:,} rows re-keyed")
+    print(f"the warehouse now uses the key with fingerprint {new.fingerprint}; keep the old key out of reach")
+    return 0
+
+
 def _ensure_corpus(paths: DataPaths, scale: str, seed: int) -> None:
     if paths.inbox_months():
         print(f"inbox holds crawls for {', '.join(paths.inbox_months())}: using them")
@@ -142,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--verbose", action="store_true", help="stream the full Dagster event log to the console too")
     run.set_defaults(func=_run)
+    rekey = sub.add_parser("rekey", help="rewrite every author_key from an old pseudonym key to the current one")
+    rekey.add_argument("--old-key-file", required=True, help="a file holding the key the warehouse was built with")
+    rekey.set_defaults(func=_rekey)
     args = parser.parse_args(argv)
     return args.func(args)
 

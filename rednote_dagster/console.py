@@ -107,6 +107,8 @@ class _StepLines(logging.Handler):
                 self.say("  ✓ " + step_summary(step, materialized, seconds))
         elif kind == "STEP_FAILURE":
             error = event.event_specific_data.error
+            while error is not None and error.cause is not None:  # the user's exception, not Dagster's wrapper
+                error = error.cause
             first = (error.message if error else meta.get("orig_message") or "").strip().splitlines()
             self.say(f"  ✗ {step} failed: {first[0] if first else 'see the log'}")
         elif kind == "ASSET_CHECK_EVALUATION":

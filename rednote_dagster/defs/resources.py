@@ -2,10 +2,13 @@
 
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
@@ -18,6 +21,21 @@ from rednote_dagster.lib.taxonomy_labels import TaxonomySettings
 # DuckDB has one writer: every asset, check and dbt step touching the warehouse runs in this
 # pool, and .dagster_home/dagster.yaml limits it to one at a time (dagster_anchors.md G2).
 DUCKDB_POOL = "duckdb"
+
+
+class WarehouseDuckDB(DuckDBResource):
+    """``DuckDBResource`` whose connection is closed when the block raises too. dagster-duckdb closes it
+    only after a clean exit, so a failed step left the warehouse file open in its process, and the next
+    connection with other settings (a read-only one, a later step's) failed with "Can't open a connection
+    to same database file with a different configuration"."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with super().get_connection() as con:
+            try:
+                yield con
+            finally:
+                con.close()
 
 
 class RednoteData(dg.ConfigurableResource):
@@ -122,7 +140,7 @@ def build_resources(paths: DataPaths | None = None) -> dict[str, object]:
     paths = paths or DataPaths.from_env()
     return {
         "rednote": RednoteData(data_dir=str(paths.root)),
-        "duckdb": DuckDBResource(database=str(paths.warehouse)),
+        "duckdb": WarehouseDuckDB(database=str(paths.warehouse)),
         "sentiment_model": SentimentModel.from_env(),
         "topic_labeller": TopicLabeller.from_env(),
         "dbt": dbt_resource(),

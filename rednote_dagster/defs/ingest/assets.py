@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 from rednote_dagster.defs.partitions import collection_month, months_in_window
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData
 from rednote_dagster.lib.preview import markdown_table
+from rednote_dagster.lib.pseudonym import FINGERPRINT_TABLE, check_key_fingerprint
 from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
 from rednote_dagster.lib.xhs.ingest import ingest_entity
 
@@ -75,6 +76,9 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
     )
     def _raw_asset(context: dg.AssetExecutionContext, rednote: RednoteData, duckdb: DuckDBResource):
         pseudonymizer = rednote.pseudonymizer()
+        with duckdb.get_connection() as con:
+            if check_key_fingerprint(con, pseudonymizer.fingerprint):
+                context.log.info(f"recorded the pseudonym key's fingerprint {pseudonymizer.fingerprint} in {FINGERPRINT_TABLE}")
         months = months_in_window(context.partition_time_window)
         results = []
         for month in months:

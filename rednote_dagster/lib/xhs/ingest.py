@@ -203,3 +203,25 @@ def _ingest_files(
     finally:
         con.close()
     return rows, rejects, log, total_bytes
+
+
+class _IdentityRecorder(Pseudonymizer):
+    """Pseudonymizes like any other and keeps the identity hashes it was given."""
+
+    def __init__(self) -> None:
+        super().__init__("only the identity hashes are kept")
+        self.seen: set[str] = set()
+
+    def author_keys(self, identity_hashes: list[str]) -> list[str]:
+        self.seen.update(identity_hashes)
+        return super().author_keys(identity_hashes)
+
+
+def inbox_identity_hashes(inbox: Path, months: list[str]) -> set[str]:
+    """Every identity hash of every record in the inbox's month folders ('YYYY-MM'), read exactly as the
+    ingest reads them: what re-keying the warehouse maps its author keys from (pseudonym.rekey_warehouse)."""
+    recorder = _IdentityRecorder()
+    for month in months:
+        for entity in OUTPUT_COLUMNS:
+            ingest_entity(inbox / month, dt.date.fromisoformat(f"{month}-01"), entity, recorder)
+    return recorder.seen
