@@ -12,7 +12,7 @@ UI_PORT ?= 3000
 # pip's noise about the local index mirrors helps nobody
 PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: run test ui bench install manifest lock clean-data instance chromium
+.PHONY: run test ui share bench install manifest lock clean-data instance chromium
 
 $(BIN)/activate: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "make: needs $(PYTHON) on PATH (or PYTHON=/path/to/python3.11)"; exit 1; }
@@ -54,6 +54,10 @@ test: manifest chromium
 ui: manifest instance
 	@echo "Dagster UI: http://127.0.0.1:$(UI_PORT)  (loads in ~20 s; Ctrl-C stops it)"
 	@$(BIN)/dagster dev -w workspace.yaml -p $(UI_PORT)
+
+# The share-safe replication package of the warehouse `make run` built (lib/share.py).
+share: manifest
+	@$(BIN)/python -m rednote_dagster share
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

@@ -48,6 +48,26 @@ def _rekey(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(args: argparse.Namespace) -> int:
+    """The replication package (lib/share.py) of the warehouse under $REDNOTE_DATA_DIR."""
+    from rednote_dagster.defs.transform.project import DBT_PROJECT_DIR
+    from rednote_dagster.lib.pseudonym import load_key
+    from rednote_dagster.lib.share import dbt_descriptions, write_share_package
+
+    paths = DataPaths.from_env()
+    if not paths.warehouse.exists():
+        print(f"no warehouse at {paths.warehouse}: run `make run` first", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else paths.root / "share"
+    manifest = write_share_package(paths.warehouse, paths.reports / "report.html", out, load_key(paths.root),
+                                   dbt_descriptions(DBT_PROJECT_DIR / "target" / "manifest.json"))
+    dropped = sum(len(t.get("drop", {})) for t in manifest["tables"].values())
+    renamed = sum(len(t.get("pseudonymise", {})) for t in manifest["tables"].values())
+    print(f"replication package: {out}  ({len(manifest['tables'])} tables, {renamed} id columns pseudonymised, "
+          f"{dropped} text or location columns removed; what and why: {out / 'manifest.json'})")
+    return 0
+
+
 def _ensure_corpus(paths: DataPaths, scale: str, seed: int) -> None:
     if paths.inbox_months():
         print(f"inbox holds crawls for {', '.join(paths.inbox_months())}: using them")
@@ -168,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     rekey = sub.add_parser("rekey", help="rewrite every author_key from an old pseudonym key to the current one")
     rekey.add_argument("--old-key-file", required=True, help="a file holding the key the warehouse was built with")
     rekey.set_defaults(func=_rekey)
+    share = sub.add_parser("share", help="write the share-safe replication package (no texts, no platform ids)")
+    share.add_argument("--out", help="folder to write (replaced whole); default $REDNOTE_DATA_DIR/share")
+    share.set_defaults(func=_share)
     args = parser.parse_args(argv)
     return args.func(args)
 

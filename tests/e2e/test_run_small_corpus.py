@@ -4,6 +4,7 @@ against the corpus's planted truth (never read by the pipeline)."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -119,7 +120,8 @@ def test_recrawl_supersedes_and_current_view_takes_june(ran):
     assert sum(june > march for _, march, june, _, _ in overlap if june is not None and march is not None) > len(overlap) / 2
 
 
-def test_no_user_id_or_nickname_of_the_input_anywhere_in_the_warehouse(ran):
+def input_people(ran) -> tuple[set[str], set[str]]:
+    """Raw user ids and unmasked nicknames of every crawl file in the inbox."""
     ids, nicknames = set(), set()
     for path in (ran / "inbox").glob("20*/**/*.*"):
         text = path.read_text(encoding="utf-8-sig", errors="replace")
@@ -132,6 +134,11 @@ def test_no_user_id_or_nickname_of_the_input_anywhere_in_the_warehouse(ran):
                     nicknames.add(row["nickname"])
     ids.discard("")
     assert len(ids) > 50 and len(nicknames) > 50
+    return ids, nicknames
+
+
+def test_no_user_id_or_nickname_of_the_input_anywhere_in_the_warehouse(ran):
+    ids, nicknames = input_people(ran)
     with warehouse(ran) as con:
         # every distinct value of every text-bearing column of every stored table (views only re-read
         # these; number and embedding columns cannot hold an id or a name)
@@ -149,6 +156,44 @@ def test_no_user_id_or_nickname_of_the_input_anywhere_in_the_warehouse(ran):
             "SELECT DISTINCT n FROM nicknames JOIN stored_text ON contains(v, n) ORDER BY n").fetchall()]
     assert not ids & set(re.findall(r"[0-9a-f]{24}", dump)), "raw user ids leaked"
     assert not leaked, f"nicknames leaked: {leaked[:5]}"
+
+
+def test_share_package_holds_no_id_text_or_nickname_of_the_input(ran, monkeypatch, tmp_path):
+    from rednote_dagster.__main__ import main
+
+    monkeypatch.setenv("REDNOTE_DATA_DIR", str(ran))
+    monkeypatch.setenv("REDNOTE_PSEUDONYM_KEY", "e2e-key")
+    out = tmp_path / "package"
+    assert main(["share", "--out", str(out)]) == 0
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert {"report.html", "manifest.json", "data_dictionary.csv"} <= {p.name for p in files}
+    parquet = [p for p in files if p.suffix == ".parquet"]
+    assert {"marts", "analysis"} <= {p.parent.name for p in parquet} and len(parquet) > 15
+    dump = "\n".join(p.read_text(encoding="utf-8") for p in files if p.suffix != ".parquet")
+    dump += "\n".join(str(pl.read_parquet(p).rows()) for p in parquet)
+    ids, nicknames = input_people(ran)
+    with warehouse(ran) as con:
+        platform_ids = {i for (i,) in con.execute(
+            "SELECT note_id FROM raw.notes UNION SELECT comment_id FROM raw.comments "
+            "UNION SELECT author_key FROM raw.notes UNION SELECT author_key FROM raw.comments").fetchall() if i}
+        texts = {t for (t,) in con.execute(
+            "SELECT title FROM raw.notes UNION SELECT description FROM raw.notes UNION SELECT content FROM raw.comments"
+        ).fetchall() if t and len(t) >= 12}
+    assert len(platform_ids) > 1000 and len(texts) > 1000
+    tokens = set(re.findall(r"[0-9a-f]{24,32}", dump))
+    assert not tokens & (ids | platform_ids), "platform ids or warehouse author keys in the package"
+    # Latin nicknames as whole words: the report inlines plotly.js, whose country list has "Christmas Island"
+    leaked = [n for n in nicknames
+              if (re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", dump) if n.isascii() else n in dump)]
+    assert not leaked, f"nicknames in the package: {leaked[:5]}"
+    assert not [t for t in texts if t in dump], "note or comment texts in the package"
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    frame = manifest["tables"]["analysis.sampling_frame"]
+    assert "note_id" in frame["pseudonymise"] and {"title", "description"} <= set(frame["drop"])
+    # ids stay joinable across tables: one note id, one package pseudonym
+    sampled = pl.read_parquet(out / "analysis" / "sampling_frame.parquet")["note_id"]
+    comments = pl.read_parquet(out / "analysis" / "sampling_frame_comments.parquet")["note_id"]
+    assert set(comments) <= set(sampled) and sampled.null_count() == 0
 
 
 def test_runs_are_recorded_for_the_ui(ran, monkeypatch):
