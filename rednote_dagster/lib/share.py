@@ -24,12 +24,13 @@ import hashlib
 import hmac
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from rednote_dagster.lib.exports import atomic_folder, write_csv
 
 SCHEMAS = ("marts", "analysis")
 ID_COLUMNS = frozenset({"note_id", "comment_id", "parent_comment_id", "author_key"})
@@ -95,10 +96,7 @@ def write_share_package(warehouse: Path, report: Path | None, out: Path, pseudon
     ``dictionary``: {"schema.table": {column or "": description}} from the dbt docs. Returns the manifest."""
     ids = IdPseudonyms(pseudonym_key)
     dictionary = dictionary or {}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as staging:
         manifest = {"created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "tables": {},
                     "not_included": ["raw layer (texts, platform ids)", "enrich layer (labels keyed by note and "
                                      "comment id, texts' hashes)", "the inbox", "the pseudonym key"]}
@@ -112,7 +110,7 @@ def write_share_package(warehouse: Path, report: Path | None, out: Path, pseudon
                 folder = staging / schema
                 folder.mkdir(exist_ok=True)
                 shared.write_parquet(folder / f"{table}.parquet")
-                shared.write_csv(folder / f"{table}.csv")
+                write_csv(shared, folder / f"{table}.csv")
                 name = f"{schema}.{table}"
                 manifest["tables"][name] = {
                     "rows": shared.height,
@@ -127,18 +125,11 @@ def write_share_package(warehouse: Path, report: Path | None, out: Path, pseudon
         if report is not None and report.exists():
             shutil.copy2(report, staging / "report.html")
             manifest["report"] = "report.html (aggregates only)"
-        pl.DataFrame(entries, schema={k: pl.String for k in ("table", "column", "type", "treatment", "why",
-                                                               "description")}).write_csv(staging / "data_dictionary.csv")
+        write_csv(pl.DataFrame(entries, schema={k: pl.String for k in ("table", "column", "type", "treatment", "why",
+                                                                       "description")}),
+                  staging / "data_dictionary.csv")
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        previous = out.with_name(f".{out.name}.previous")
-        if out.exists():
-            out.rename(previous)
-        staging.rename(out)
-        shutil.rmtree(previous, ignore_errors=True)
-        return manifest
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    return manifest
 
 
 def dbt_descriptions(manifest_path: Path) -> dict[str, dict[str, str]]:

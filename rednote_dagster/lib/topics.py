@@ -82,6 +82,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from rednote_dagster.lib.exports import atomic_folder
 from rednote_dagster.lib.progress import MIN_ITEMS, progress_bar
 
 log = logging.getLogger(__name__)
@@ -378,10 +379,9 @@ def save_topic_model(model: Any, path: str | Path, embedding_model: str) -> Path
     """Save as safetensors (topic embeddings, c-TF-IDF, configs) into directory ``path``; the
     embedding-model name is recorded in ``config.json``. Replaces an existing directory."""
     path = Path(path)
-    if path.exists():
-        shutil.rmtree(path)  # no stale files from an earlier fit (e.g. images/)
-    with _quiet_bertopic():
-        model.save(str(path), serialization="safetensors", save_ctfidf=True, save_embedding_model=embedding_model)
+    # a fresh folder (no stale files from an earlier fit), swapped in whole: a failed save keeps the old model
+    with atomic_folder(path) as scratch, _quiet_bertopic():
+        model.save(str(scratch), serialization="safetensors", save_ctfidf=True, save_embedding_model=embedding_model)
     return path
 
 

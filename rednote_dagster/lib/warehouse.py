@@ -67,8 +67,13 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWri
                 con.execute(f"DELETE FROM {write.table} WHERE {predicate}", list(write.where.values()))
             con.execute(f"INSERT INTO {write.table} BY NAME SELECT * FROM {view}")
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
+    except BaseException as error:
+        try:
+            con.execute("ROLLBACK")
+        except Exception as rollback_error:  # noqa: BLE001 - the write's own error is the one to report
+            # A failed COMMIT (a full disk) or a fatal error has already ended the transaction, so
+            # ROLLBACK fails with "no transaction is active" and would hide the real cause.
+            error.add_note(f"(rollback after this error also failed: {rollback_error})")
         raise
     finally:
         for i in range(len(writes)):

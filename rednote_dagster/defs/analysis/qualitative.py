@@ -1,6 +1,6 @@
 """Jing & Zhang (2026) and Cheng (2025): the hashtag sampling frame for qualitative coding, and the
 weekly timeline of the three stages (cat tax → 对账 → Li Hua letters). Logic in lib/sampling.py and
-lib/stages.py; this module reads the current crawl, writes the tables and exports the frame as CSV."""
+lib/stages.py; this module reads the current crawl, writes the tables and exports the frame as CSV and XLSX."""
 
 import dagster as dg
 import polars as pl
@@ -8,6 +8,7 @@ from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData
+from rednote_dagster.lib.exports import write_for_coders
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.sampling import allocate_quotas, attach_comments, sample_posts, with_hashtags
 from rednote_dagster.lib.stages import DEFAULT_MARKERS, MarkerSet, peak_weeks, weekly_stage_shares
@@ -31,12 +32,12 @@ class SamplingFrameConfig(dg.Config):
     deps=[NOTES_CURRENT, COMMENTS_CURRENT],
     pool=DUCKDB_POOL,
     group_name="analysis",
-    kinds={"duckdb", "polars", "csv"},
+    kinds={"duckdb", "polars", "csv", "excel"},
     description=(
         "Jing & Zhang's hashtag sampling frame: N posts allocated to the hashtags in proportion to their "
         "discussion volumes (largest remainder: 6 / 12 / 175 / 7 for their volumes and N = 200), the top posts "
         "of each hashtag by likes, comments or collects, and up to 50 most-liked top-level comments per post. "
-        "Tables analysis.sampling_frame (+ _quotas, _comments); CSVs under reports/sampling_frame/ for coding."
+        "Tables analysis.sampling_frame (+ _quotas, _comments); CSV and XLSX files under reports/sampling_frame/ for coding (formula-safe)."
     ),
 )
 def sampling_frame(context: dg.AssetExecutionContext, config: SamplingFrameConfig, duckdb: DuckDBResource,
@@ -59,9 +60,8 @@ def sampling_frame(context: dg.AssetExecutionContext, config: SamplingFrameConfi
                                  PartitionWrite("analysis.sampling_frame_quotas", quotas.to_arrow(), {}),
                                  PartitionWrite("analysis.sampling_frame_comments", kept.to_arrow(), {})])
     out = rednote.paths.reports / "sampling_frame"
-    out.mkdir(parents=True, exist_ok=True)
-    posts.write_csv(out / "posts.csv")
-    kept.write_csv(out / "comments.csv")
+    # coders open these in Excel: lib/exports neutralises formula-leading text and writes atomically
+    write_for_coders({"posts": posts, "comments": kept}, out)
     short = quotas.filter(pl.col("sampled") < pl.col("quota"))
     if short.height:
         context.log.warning(f"hashtags with fewer eligible posts than their quota: {short['hashtag'].to_list()}")

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rednote_dagster.lib.exports import atomic_folder
+
 STATIC_PREFIX = "static"  # REDNOTE_EMBEDDING_MODEL=static[:<source model id or folder>]
 DISTILL_PARAMS = {"method": "model2vec", "pooling": "mean", "pca_dims": 256, "sif_coefficient": 1e-4}
 _UNUSED = re.compile(r"\[unused\d+\]")
@@ -104,21 +106,9 @@ def ensure_distilled(models_dir: Path, source: str, source_id: str, source_revis
     """The static model distilled from the source, distilling it the first time (about a minute on
     two cores for a 30k-token vocabulary). Written to a temporary folder and renamed, so a killed
     run never leaves half a model."""
-    import shutil
-    import tempfile
-
     target = distilled_dir(models_dir, source_id, source_revision)
     if (target / "distillation.json").exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-    try:
+    with atomic_folder(target) as scratch:
         distill(source, scratch, revision=hub_revision)
-        if (target / "distillation.json").exists():  # another process finished first: same model
-            return target
-        if target.exists():  # an unfinished earlier attempt
-            shutil.rmtree(target)
-        scratch.rename(target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return target

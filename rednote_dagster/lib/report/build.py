@@ -22,6 +22,7 @@ import polars as pl
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from rednote_dagster.lib.exports import atomic_path, write_csv
 from rednote_dagster.lib.report.figures import FIGURES, FigureSpec
 from rednote_dagster.lib.report.paper import paper_vs_pipeline
 from rednote_dagster.lib.warehouse import table_exists
@@ -310,11 +311,10 @@ def content_digest(report: StudyReport) -> str:
 
 
 def write_report(report: StudyReport, path: Path, generated_at: str | None = None) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     stamp = generated_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(render_html(report, stamp), encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a report
+    html_text = render_html(report, stamp)
+    with atomic_path(path) as tmp:  # a reader never sees half a report, a full disk leaves the last one
+        tmp.write_text(html_text, encoding="utf-8")
     return path
 
 
@@ -322,17 +322,30 @@ def _sql_string(path: Path) -> str:
     return path.as_posix().replace("'", "''")
 
 
+# Column types that reach polars as themselves; any other (lists, structs, intervals, UUIDs ...) is
+# exported as DuckDB's own text for it, which is what a CSV can hold.
+_NATIVE_TYPE = re.compile(r"(BOOLEAN|U?(TINYINT|SMALLINT|INTEGER|BIGINT)|FLOAT|DOUBLE|DECIMAL\(.*\)|VARCHAR|DATE"
+                          r"|TIME|TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE)")
+
+
 def export_tables(con: duckdb.DuckDBPyConnection, out_dir: Path, schemas: tuple[str, ...] = EXPORTED_SCHEMAS) -> list[Path]:
-    """Every table of ``schemas`` as ``out_dir/<schema>/<table>.csv`` and ``.parquet`` (DuckDB COPY)."""
+    """Every table of ``schemas`` as ``out_dir/<schema>/<table>.csv`` and ``.parquet``.
+
+    CSVs go through lib/exports (formula-leading text neutralised, NULs dropped); parquet keeps the raw
+    values (it is data for code, not opened in a spreadsheet). Both are written atomically."""
     written = []
     found = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN "
         f"({', '.join('?' for _ in schemas)}) ORDER BY 1, 2", list(schemas)).fetchall()
     for schema, table in found:
         folder = out_dir / schema
-        folder.mkdir(parents=True, exist_ok=True)
-        for fmt, options in (("csv", "FORMAT csv, HEADER true"), ("parquet", "FORMAT parquet")):
-            target = folder / f"{table}.{fmt}"
-            con.execute(f"COPY (SELECT * FROM {schema}.{table}) TO '{_sql_string(target)}' ({options})")
-            written.append(target)
+        quoted = [('"' + name.replace('"', '""') + '"', kind)
+                  for name, kind, *_ in con.execute(f"DESCRIBE {schema}.{table}").fetchall()]
+        columns = [q if _NATIVE_TYPE.fullmatch(kind) else f"CAST({q} AS VARCHAR) AS {q}" for q, kind in quoted]
+        written.append(write_csv(con.sql(f"SELECT {', '.join(columns)} FROM {schema}.{table}").pl(),
+                                 folder / f"{table}.csv"))
+        target = folder / f"{table}.parquet"
+        with atomic_path(target) as tmp:
+            con.execute(f"COPY (SELECT * FROM {schema}.{table}) TO '{_sql_string(tmp)}' (FORMAT parquet)")
+        written.append(target)
     return written
