@@ -162,7 +162,7 @@ def _print_summary(paths: DataPaths, log_path: Path) -> None:
         summary = con.sql("SELECT * FROM marts.collection_summary ORDER BY collection_month").pl()
         rejects = con.sql("SELECT reason, count(*) AS n FROM raw.rejects GROUP BY ALL ORDER BY n DESC, reason").fetchall()
     print("\nWhat each collection month contributed (marts.collection_summary):")
-    print(markdown_table(summary.with_columns(pl.col("collection_month").cast(pl.Utf8))))
+    print(markdown_table(summary.with_columns(pl.col("collection_month").cast(pl.Utf8)), escape=False))
     common = "; ".join(f"{reason} ({n})" for reason, n in rejects[:3])
     print(f"\nrejected: {sum(n for _, n in rejects):,} records, reasons in raw.rejects"
           + (f"; most common: {common}" if common else ""))

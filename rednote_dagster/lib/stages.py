@@ -65,17 +65,37 @@ DEFAULT_MARKERS: tuple[MarkerSet, ...] = (
 STAGES: tuple[str, ...] = tuple(m.stage for m in DEFAULT_MARKERS)
 
 
-def _check(markers: Sequence[MarkerSet]) -> None:
-    stages = [m.stage for m in markers]
-    if len(set(stages)) != len(stages):
-        raise ValueError(f"stage names repeat: {stages}")
-    if any(not m.terms for m in markers):
-        raise ValueError("every marker set needs at least one term")
+# Columns weekly_stage_shares builds beside the stage names: a stage named like one of them makes
+# polars raise DuplicateError ("week", "stage", "n_texts", "n_marked") or reads ambiguously ("share").
+# Its ``by`` columns (stage_timeline: "entity") are reserved too; see check_markers.
+RESERVED_STAGE_NAMES: frozenset[str] = frozenset({"week", "stage", "n_texts", "n_marked", "share"})
+
+
+def check_markers(markers: Sequence[MarkerSet], by: Sequence[str] = ()) -> None:
+    """Raise ValueError, naming the stage and the bad value, unless the marker sets are usable:
+    stage names non-empty, unique and not among :data:`RESERVED_STAGE_NAMES` or ``by``; every set
+    has at least one term and no term is empty or blank (the empty pattern matches every text)."""
+    reserved = RESERVED_STAGE_NAMES | set(by)
+    seen: set[str] = set()
+    for m in markers:
+        if not m.stage.strip():
+            raise ValueError(f"a stage name is empty: {m.stage!r}")
+        if m.stage in seen:
+            raise ValueError(f"stage name {m.stage!r} is listed twice")
+        seen.add(m.stage)
+        if m.stage in reserved:
+            raise ValueError(f"stage name {m.stage!r} collides with a column of the stage table; "
+                             f"reserved: {sorted(reserved)}")
+        if not m.terms:
+            raise ValueError(f"stage {m.stage!r} has no marker terms")
+        for term in m.terms:
+            if not term.strip():
+                raise ValueError(f"stage {m.stage!r} has an empty marker term {term!r}: it would match every text")
 
 
 def stages_in(text: str | None, markers: Sequence[MarkerSet] = DEFAULT_MARKERS) -> list[str]:
     """The stages whose markers occur in ``text``, in the order of ``markers``."""
-    _check(markers)
+    check_markers(markers)
     return [m.stage for m in markers if re.search(m.pattern, text or "")]
 
 
@@ -83,7 +103,7 @@ def mark_stages(texts: pl.DataFrame, text_col: str = "text",
                 markers: Sequence[MarkerSet] = DEFAULT_MARKERS) -> pl.DataFrame:
     """``texts`` plus one boolean column ``stage_<name>`` per marker set (a missing text is
     unmarked)."""
-    _check(markers)
+    check_markers(markers)
     text = pl.col(text_col).fill_null("")
     return texts.with_columns(text.str.contains(m.pattern).alias(f"stage_{m.stage}") for m in markers)
 
@@ -106,6 +126,7 @@ def weekly_stage_shares(texts: pl.DataFrame, *, time_col: str = "created_at", te
     datetimes are read as UTC, as the warehouse stores them). Every stage has a row for every
     week that has texts, zero when none is marked, so shares can be plotted without gaps.
     Texts with no time are left out."""
+    check_markers(markers, by)
     marked = mark_stages(texts, text_col, markers).with_columns(
         _ny_date(time_col, texts.schema[time_col]).dt.truncate("1w").alias("week"))
     keys = ["week", *by]

@@ -4,6 +4,7 @@ privacy, and the June re-crawl overlap seen through the dbt current view."""
 from __future__ import annotations
 
 import json
+import re
 
 import dagster as dg
 import duckdb
@@ -196,3 +197,20 @@ def test_excel_workbooks_are_ingested_and_conserved(data_root, resources):
     assert log == {"note": (3, 1, 1, 1), "comment": (2, 2, 0, 0), "creator": (1, 1, 0, 0)}
     assert query(data_root, "SELECT liked_count FROM raw.notes") == [(3,)]  # same crawl instant: the later row wins
     assert query(data_root, "SELECT count(*) FROM raw.comments WHERE parent_comment_id IS NOT NULL") == [(1,)]
+
+
+def test_metadata_markdown_escapes_text_from_the_crawl(data_root, resources):
+    # Reject reasons quote the bad value; a crawl must not be able to make the Dagster UI fetch a
+    # remote image or render a link when a researcher opens the Events tab (lib/preview.py).
+    write_jsonl(data_root / "inbox/2025-03/xhs/jsonl/search_contents_2025-03-10.jsonl",
+                [note(1), note(2, liked="![x](http://host/x)"), note(3, liked="a|b <img src=x>")])
+    result = materialize([raw_notes], resources, MARCH)
+    [materialization] = result.asset_materializations_for_node(raw_notes.node_def.name)
+    reasons = materialization.metadata["reject_reasons"].value
+    # the values are still there, escaped and defanged; no unescaped image, link or tag opener is left
+    assert "liked\\_count is not a count: \\!\\[x\\]\\(http\\[:\\]//host/x\\)" in reasons
+    assert "a\\|b \\<img src=x\\>" in reasons
+    assert not re.search(r"(?<!\\)[!\[\]()<>]", reasons)
+    # each row of the table still has its two cells (reason, records)
+    assert all(line.count("|") - line.count("\\|") == 3 for line in reasons.splitlines())
+    assert "| xhs/jsonl/search\\_contents\\_2025-03-10.jsonl" in materialization.metadata["ingest_log"].value

@@ -1,12 +1,14 @@
 """Stage markers (Jing & Zhang 2026): matching rules and the weekly shares."""
 
 import datetime as dt
+import re
 
 import polars as pl
 import pytest
 
 from rednote_dagster.lib.stages import (
     DEFAULT_MARKERS,
+    RESERVED_STAGE_NAMES,
     STAGES,
     MarkerSet,
     mark_stages,
@@ -44,6 +46,26 @@ def test_marker_sets_are_configurable_and_validated():
         stages_in("x", (MarkerSet("a", ("x",)), MarkerSet("a", ("y",))))
     with pytest.raises(ValueError):
         stages_in("x", (MarkerSet("a", ()),))
+
+
+@pytest.mark.parametrize("markers, message", [
+    ((MarkerSet("pets", ("dog", "")),), "stage 'pets' has an empty marker term ''"),
+    ((MarkerSet("pets", ("dog", "  ")),), "stage 'pets' has an empty marker term '  '"),
+    ((MarkerSet(" ", ("dog",)),), "a stage name is empty"),
+    ((MarkerSet("week", ("dog",)),), "stage name 'week' collides"),
+    ((MarkerSet("stage", ("dog",)),), "stage name 'stage' collides"),
+    ((MarkerSet("entity", ("dog",)),), "stage name 'entity' collides"),  # a `by` column
+])
+def test_unusable_marker_sets_fail_clearly_instead_of_matching_everything_or_crashing(markers, message):
+    texts = pl.DataFrame({"entity": ["note"], "text": ["my dog"], "created_at": [dt.datetime(2025, 1, 15)]})
+    with pytest.raises(ValueError, match=re.escape(message)):
+        weekly_stage_shares(texts, by=["entity"], markers=markers)
+
+
+def test_every_reserved_name_really_collides_or_confuses():
+    # the reserved set is what weekly_stage_shares builds: each name is one of its columns
+    texts = pl.DataFrame({"text": ["my dog"], "created_at": [dt.datetime(2025, 1, 15)]})
+    assert RESERVED_STAGE_NAMES <= set(weekly_stage_shares(texts).columns)
 
 
 def test_polars_matching_agrees_with_python_matching():

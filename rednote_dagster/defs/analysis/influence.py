@@ -5,6 +5,7 @@ import dagster as dg
 import polars as pl
 import polars.selectors as cs
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
@@ -18,8 +19,8 @@ WEIGHTS_TABLE = "analysis.user_influence_weights"
 
 
 class InfluenceConfig(dg.Config):
-    min_notes: int = 3  # fewer notes in a phase = inactive there (Figure 3)
-    high_share: float = 0.25  # top share of active users by score = high influence
+    min_notes: int = Field(default=3, ge=1)  # fewer notes in a phase = inactive there (Figure 3)
+    high_share: float = Field(default=0.25, gt=0, le=1)  # top share of active users by score = high influence
 
 
 @dg.asset(

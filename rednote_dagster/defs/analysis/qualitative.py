@@ -5,13 +5,21 @@ lib/stages.py; this module reads the current crawl, writes the tables and export
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
+from pydantic import Field, field_validator, model_validator
 
 from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData
 from rednote_dagster.lib.exports import write_for_coders
 from rednote_dagster.lib.preview import markdown_table
-from rednote_dagster.lib.sampling import allocate_quotas, attach_comments, sample_posts, with_hashtags
-from rednote_dagster.lib.stages import DEFAULT_MARKERS, MarkerSet, peak_weeks, weekly_stage_shares
+from rednote_dagster.lib.sampling import (
+    RANKINGS,
+    allocate_quotas,
+    attach_comments,
+    normalize_hashtag,
+    sample_posts,
+    with_hashtags,
+)
+from rednote_dagster.lib.stages import DEFAULT_MARKERS, MarkerSet, check_markers, peak_weeks, weekly_stage_shares
 from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
 
 NOTES_CURRENT = dg.AssetKey(["intermediate", "int_notes_current"])
@@ -19,12 +27,53 @@ COMMENTS_CURRENT = dg.AssetKey(["intermediate", "int_comments_current"])
 
 
 class SamplingFrameConfig(dg.Config):
+    # Validated when Dagster builds it, before the asset reads anything: a bad value fails the step
+    # with a pydantic error naming the field and the value, not a polars error halfway through.
     # Jing & Zhang §3: the four most visible hashtags and their discussion volumes on May 1, 2025.
     hashtags: list[str] = ["猫税", "tiktokrefugees", "cattax", "tiktokrefugee"]
     volumes: list[float] = [1_454_000, 3_284_000, 46_225_000, 1_719_000]
-    posts: int = 200
+    posts: int = Field(default=200, ge=1)
     rank_by: str = "likes"  # likes | comments | collects (RedNote's three rankings)
-    comments_per_post: int = 50
+    comments_per_post: int = Field(default=50, ge=0)  # 0: a frame of posts without comments
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtags_named_once(cls, hashtags: list[str]) -> list[str]:
+        if not hashtags:
+            raise ValueError("hashtags: at least one hashtag is needed")
+        seen: dict[str, str] = {}
+        for tag in hashtags:
+            key = normalize_hashtag(tag)
+            if not key:
+                raise ValueError(f"hashtags: {tag!r} is empty")
+            if key in seen:  # "#CatTax" and "cattax" are one hashtag (lib/sampling.normalize_hashtag)
+                raise ValueError(f"hashtags: {tag!r} repeats {seen[key]!r}")
+            seen[key] = tag
+        return hashtags
+
+    @field_validator("volumes")
+    @classmethod
+    def _volumes_apportionable(cls, volumes: list[float]) -> list[float]:
+        bad = [v for v in volumes if not v >= 0 or v == float("inf")]  # `not >=` also catches NaN
+        if bad:
+            raise ValueError(f"volumes: must be finite and >= 0, got {bad}")
+        if volumes and sum(volumes) <= 0:
+            raise ValueError(f"volumes: the total must be positive, got {volumes}")
+        return volumes
+
+    @field_validator("rank_by")
+    @classmethod
+    def _known_ranking(cls, rank_by: str) -> str:
+        if rank_by not in RANKINGS:
+            raise ValueError(f"rank_by: {rank_by!r} is not one of {sorted(RANKINGS)}")
+        return rank_by
+
+    @model_validator(mode="after")
+    def _one_volume_per_hashtag(self) -> "SamplingFrameConfig":
+        if len(self.hashtags) != len(self.volumes):
+            raise ValueError(f"hashtags ({len(self.hashtags)}) and volumes ({len(self.volumes)}) "
+                             "must have the same length")
+        return self
 
 
 @dg.asset(
@@ -74,11 +123,28 @@ def sampling_frame(context: dg.AssetExecutionContext, config: SamplingFrameConfi
     })
 
 
+# stage_timeline groups its shares by this column, so no stage may be named like it
+_STAGE_TIMELINE_BY = ("entity",)
+
+
 class StageMarkersConfig(dg.Config):
+    # Validated when Dagster builds it: an empty marker term would match every text and a stage
+    # named like a column of the table ("week", "stage", ...) would crash polars.
     # stage name → marker terms, in stage order (lib/stages.py explains the matching rule)
     markers: dict[str, list[str]] = {m.stage: list(m.terms) for m in DEFAULT_MARKERS}
     # a week with fewer texts cannot hold a stage's peak: 2 marked notes of 5 say little about prevalence
-    min_week_texts: int = 20
+    min_week_texts: int = Field(default=20, ge=1)
+
+    @field_validator("markers")
+    @classmethod
+    def _usable_markers(cls, markers: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not markers:
+            raise ValueError("markers: at least one stage is needed")
+        try:
+            check_markers([MarkerSet(stage, tuple(terms)) for stage, terms in markers.items()], by=_STAGE_TIMELINE_BY)
+        except ValueError as e:
+            raise ValueError(f"markers: {e}") from None
+        return markers
 
 
 @dg.asset(

@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 import polars.selectors as cs
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
@@ -30,9 +31,9 @@ CHI_SCHEMA = {
 
 
 class ChiSquareConfig(dg.Config):
-    per_group: int = 400  # notes drawn per tier after the confidence filter
-    seed: int = 0  # sampling and permutation seed
-    n_resamples: int = 9999  # permutation p-value resamples
+    per_group: int = Field(default=400, ge=1)  # notes drawn per tier after the confidence filter
+    seed: int = Field(default=0, ge=0)  # sampling and permutation seed (numpy wants >= 0)
+    n_resamples: int = Field(default=9999, ge=1)  # permutation p-value resamples
 
 
 class EngagementConfig(dg.Config):
@@ -128,8 +129,8 @@ AFFECT_CROSSES = (("topic_group", "emotion"), ("topic_group", "stance"), ("stanc
 
 
 class AffectChiSquareConfig(dg.Config):
-    seed: int = 0  # permutation seed
-    n_resamples: int = 9999  # permutation p-value resamples
+    seed: int = Field(default=0, ge=0)  # permutation seed
+    n_resamples: int = Field(default=9999, ge=1)  # permutation p-value resamples
 
 
 @dg.asset(

@@ -5,6 +5,7 @@ import datetime as dt
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
@@ -20,8 +21,25 @@ DAILY = dg.AssetKey(["marts", "fig1_daily_notes"])
 class BreakpointConfig(dg.Config):
     surge_start: str = DEFAULT_SURGE_START.isoformat()  # configured boundaries (lib/phases.py)
     stabilization_start: str = DEFAULT_STABILIZATION_START.isoformat()
-    tolerance_days: int = 1  # the check warns when peak/trough is further than this from the configured date
+    # the check warns when peak/trough is further than this from the configured date
+    tolerance_days: int = Field(default=1, ge=0)
     ignore_zero_days: bool = True  # trough over days with ≥ 1 note (lib/timeline.py)
+
+    @field_validator("surge_start", "stabilization_start")
+    @classmethod
+    def _iso_date(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{info.field_name}: {value!r} is not a date (YYYY-MM-DD)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "BreakpointConfig":
+        if dt.date.fromisoformat(self.stabilization_start) <= dt.date.fromisoformat(self.surge_start):
+            raise ValueError(f"stabilization_start {self.stabilization_start} must come after "
+                             f"surge_start {self.surge_start}")
+        return self
 
 
 @dg.asset(

@@ -13,6 +13,7 @@ import dagster as dg
 import numpy as np
 import polars as pl
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from rednote_dagster.defs.enrich.labelling import embedder_for, embeddings_write
 from rednote_dagster.defs.enrich.topics import documents_of
@@ -32,9 +33,9 @@ CLUSTERS_KEY = dg.AssetKey(["enrich", "note_clusters"])
 
 class TopicModelRun(dg.Config):
     refit: bool = False  # refit over all current notes even if few are new
-    refit_threshold: float = 0.30
-    min_cluster_size: int = 10
-    seed: int = 42
+    refit_threshold: float = Field(default=0.30, gt=0, le=1)  # share of unseen notes that triggers a refit
+    min_cluster_size: int = Field(default=10, ge=2)  # HDBSCAN needs clusters of at least 2
+    seed: int = Field(default=42, ge=0)
 
 
 def _previous(duckdb: DuckDBResource, manifest: dict) -> pl.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from rednote_dagster.lib.preview import markdown_table
+from rednote_dagster.lib.preview import markdown_table, markdown_text
 from rednote_dagster.lib.report.build import figure_frames
 from rednote_dagster.lib.report.figures import FIGURES_BY_TABLE
 from rednote_dagster.lib.report.images import figure_png, png_markdown
@@ -24,6 +24,7 @@ def figure_preview(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]
     png, why_not = figure_png(spec.build(**frames))
     first = next(f for f in frames.values() if f is not None)
     return {
-        "figure": dg.MetadataValue.md(png_markdown(png, f"Figure {spec.number}") if png else why_not),
+        # png_markdown's data: URL is ours and must stay an image; why_not may quote an error message
+        "figure": dg.MetadataValue.md(png_markdown(png, f"Figure {spec.number}") if png else markdown_text(why_not)),
         "figure_data": dg.MetadataValue.md(markdown_table(first, max_rows=30)),
     }

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData
-from rednote_dagster.lib.preview import markdown_table
+from rednote_dagster.lib.preview import markdown_table, markdown_text
 from rednote_dagster.lib.report.build import export_tables, read_report, write_report
 
 KEY = dg.AssetKey(["report", "study_report"])
@@ -74,7 +74,8 @@ def study_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, redn
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(path)),
         "figures_drawn": dg.MetadataValue.int(report.drawn),
-        "figures_missing": dg.MetadataValue.md("\n".join(f"- {m}" for m in missing) or "none"),
+        # the reasons name tables and columns: escaped like every other text in metadata markdown
+        "figures_missing": dg.MetadataValue.md("\n".join(f"- {markdown_text(m)}" for m in missing) or "none"),
         "synthetic_corpus": dg.MetadataValue.bool(synthetic),
         "paper_vs_pipeline": dg.MetadataValue.md(markdown_table(report.paper, max_rows=40, max_chars=120)),
         "exported_files": dg.MetadataValue.int(len(exported)),
