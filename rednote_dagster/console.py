@@ -175,11 +175,11 @@ class RunConsole:
         # Every library log and Python warning (sklearn, transformers, ...) goes to the file, not the console.
         logging.captureWarnings(True)
         root = logging.getLogger()
+        self._root_before = (root.level, [] if verbose else list(root.handlers))  # restored by close()
+        for handler in self._root_before[1]:
+            root.removeHandler(handler)
         root.addHandler(self.file_handler)
         root.setLevel(min(root.level or logging.WARNING, logging.INFO))
-        for handler in list(root.handlers):
-            if handler is not self.file_handler and not verbose:
-                root.removeHandler(handler)
 
     def say(self, line: str) -> None:
         self.steps.say(line)
@@ -214,6 +214,12 @@ class RunConsole:
 
     def close(self) -> None:
         self.library.removeHandler(self.library_lines)
-        logging.getLogger().removeHandler(self.file_handler)
+        root = logging.getLogger()
+        root.removeHandler(self.file_handler)
+        level, handlers = self._root_before
+        root.setLevel(level)
+        for handler in handlers:
+            root.addHandler(handler)
+        logging.captureWarnings(False)
         self.logger.removeHandler(self.file_handler)
         self.file_handler.close()

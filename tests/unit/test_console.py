@@ -43,3 +43,17 @@ def test_run_console_says_each_warning_once_and_keeps_everything_in_the_file(tmp
     assert "debug event" not in shown and "Running with dbt" not in shown
     log = (tmp_path / "logs" / "run.log").read_text()
     assert log.count("LEXICON FALLBACK") == 3 and "a debug event" in log and "Running with dbt=1.11" in log
+
+
+def test_closing_the_console_gives_the_root_logger_back(tmp_path):
+    root = logging.getLogger()
+    marker = logging.NullHandler()
+    root.addHandler(marker)
+    level = root.level
+    try:
+        console = RunConsole(tmp_path / "run.log", out=io.StringIO())
+        assert marker not in root.handlers  # library logs go to the file only while it is open
+        console.close()
+        assert marker in root.handlers and root.level == level and console.file_handler not in root.handlers
+    finally:
+        root.removeHandler(marker)
