@@ -214,3 +214,71 @@ def test_metadata_markdown_escapes_text_from_the_crawl(data_root, resources):
     # each row of the table still has its two cells (reason, records)
     assert all(line.count("|") - line.count("\\|") == 3 for line in reasons.splitlines())
     assert "| xhs/jsonl/search\\_contents\\_2025-03-10.jsonl" in materialization.metadata["ingest_log"].value
+
+
+# --- real crawls from the wild: encodings, rejects without a person, ids from note_url -----------
+
+def test_every_encoding_through_the_asset_and_undecodable_files_rejected_whole(data_root, resources):
+    from tests.unit.test_xhs_real_world import CHINESE, GB18030_ONLY, csv_bytes, json_bytes, jsonl_bytes
+
+    xhs = data_root / "inbox/2025-03/xhs"
+    xhs.mkdir(parents=True)
+    files = {  # file name: (bytes, the description of its note)
+        "1_search_contents_2025-03-09.csv": (csv_bytes([note(1, desc="GBK " + CHINESE)], "gbk"), "GBK " + CHINESE),
+        "2_search_contents_2025-03-09.csv": (csv_bytes([note(2, desc="UTF-16 " + CHINESE)], "utf-16"), "UTF-16 " + CHINESE),
+        "search_contents_2025-03-09.jsonl": (jsonl_bytes([note(3, desc="BOM " + CHINESE)], "utf-8-sig"), "BOM " + CHINESE),
+        "search_contents_2025-03-10.json": (json_bytes([note(4, desc=CHINESE + GB18030_ONLY)], "gb18030"),
+                                            CHINESE + GB18030_ONLY),
+        "search_contents_2025-03-11.jsonl": (b"\xef\xbb\xbf" + jsonl_bytes([note(5, desc=CHINESE)], "utf-8")[:-5]
+                                             + b"\xff\n", None),
+    }
+    for name, (data, _) in files.items():
+        (xhs / name).write_bytes(data)
+    result = materialize([raw_notes], resources, MARCH)
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    [materialization] = result.asset_materializations_for_node("raw__notes")
+    encodings = materialization.metadata["file_encodings"].value
+    assert "gb18030" in encodings.lower() and "utf" in encodings.lower()
+
+    stored = dict(query(data_root, "SELECT source_file, description FROM raw.notes"))
+    assert stored == {f"xhs/{name}": text for name, (_, text) in files.items() if text is not None}
+    log = {r[0]: r[1:] for r in query(data_root, "SELECT source_file, records_read, accepted, rejected, duplicates FROM raw.ingest_log")}
+    assert log["xhs/search_contents_2025-03-11.jsonl"] == (1, 0, 1, 0)
+    assert sum(v[1] for v in log.values()) == 4
+    [(reason, payload)] = query(data_root, "SELECT reason, payload FROM raw.rejects")
+    assert reason.startswith("cannot decode file: not UTF-8, UTF-16 or GB18030") and set(json.loads(payload)) == {"sha256", "length"}
+    dump = "".join(str(r) for t in ("raw.notes", "raw.rejects") for r in query(data_root, f"SELECT * FROM {t}"))
+    assert "\ufffd" not in dump and "美国网友" in dump
+
+
+def test_rejects_in_the_warehouse_never_carry_a_person(data_root, resources):
+    from tests.unit.test_xhs_real_world import PLANTED, build_damaged_month
+
+    build_damaged_month(data_root / "inbox/2025-03")
+    result = materialize(RAW, resources, MARCH)
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    rejects = query(data_root, "SELECT * FROM raw.rejects")
+    assert len(rejects) > 40
+    dump = "\n".join(map(str, rejects))
+    assert not [s for s in PLANTED if s in dump]
+    # and no other table holds them either
+    with duckdb.connect(str(data_root / "warehouse.duckdb"), read_only=True) as con:
+        for (table,) in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall():
+            text = con.execute(f"SELECT string_agg(t::VARCHAR, '\n') FROM {table} t").fetchone()[0] or ""
+            assert not [s for s in PLANTED if s in text], table
+
+
+def test_note_ids_taken_from_note_url_through_the_asset(data_root, resources):
+    from tests.unit.test_xhs_real_world import url_discovery, url_explore
+
+    write_csv(data_root / "inbox/2025-03/xhs/csv/search_contents_2025-03-09.csv",
+              [{k: v for k, v in note(n, note_url=url(n)).items() if k != "note_id"}
+               for n, url in ((1, url_explore), (2, url_discovery))])
+    write_csv(data_root / "inbox/2025-03/xhs/csv/search_contents_2025-03-10.csv",
+              [note(3, note_id="", note_url=url_explore(3)), note(4, note_id="")])
+    result = materialize([raw_notes], resources, MARCH)
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    assert query(data_root, "SELECT note_id FROM raw.notes ORDER BY 1") == [(hex_id(n, "67890abc"),) for n in (1, 2, 3)]
+    assert query(data_root, "SELECT reason FROM raw.rejects") == [("note_id missing",)]
+    [materialization] = result.asset_materializations_for_node("raw__notes")
+    assert materialization.metadata["ids_from_url"].value == 3

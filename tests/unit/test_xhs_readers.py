@@ -60,14 +60,34 @@ def test_csv_bom_multiline_and_bad_rows():
 
 # --- the fast paths give what the plain Python definitions give -----------------------------------
 
+def reference_text(data: bytes) -> str | None:
+    """The readers' decoding: UTF-16 after its BOM, strict utf-8-sig, else strict GB18030 (not for a file with a
+    UTF-8 BOM); None when none of them decodes the file (it is then rejected whole, never read with U+FFFD)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return None
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+
+
 def reference_jsonl_lines(data: bytes) -> list[str]:
-    """The JSONL reader's definition: lines of the utf-8-sig text (U+FFFD for bad bytes), blank ones dropped."""
-    return [line for line in data.decode("utf-8-sig", errors="replace").split("\n") if line and not line.isspace()]
+    """The JSONL reader's definition: lines of the decoded text, blank ones dropped."""
+    text = reference_text(data)
+    return [] if text is None else [line for line in text.split("\n") if line and not line.isspace()]
 
 
 def reference_csv_texts(data: bytes) -> tuple[list[str], int]:
     """The CSV reader's definition: one json.dumps(dict(zip(header, row))) per well-formed row."""
-    rows = [r for r in csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=""))
+    rows = [r for r in csv.reader(io.StringIO(reference_text(data), newline=""))
             if r and not (len(r) == 1 and not r[0].strip())]
     header, body = rows[0], rows[1:]
     good = [json.dumps(dict(zip(header, r)), ensure_ascii=False) for r in body if len(r) == len(header)]
@@ -77,7 +97,8 @@ def reference_csv_texts(data: bytes) -> tuple[list[str], int]:
 JSONL_EDGE_CASES = [
     b"", b"\n", b"\n\n\n", b" \t\r\n", b'{"a": 1}', b'{"a": 1}\n', b'{"a": 1}\r\n{"b": 2}\r\n',
     b'\xef\xbb\xbf{"a": 1}\n{"b": 2}', b'\xef\xbb\xbf', b'\xef\xbb\xbf\xef\xbb\xbf{"a": 1}',  # only one BOM is stripped
-    b'{"a": "\xff"}\n{"b": "\xe4\xb8"}\n{"c": "\xe4\xb8\xad"}',  # invalid UTF-8 becomes U+FFFD
+    b'{"a": "\xff"}\n{"b": "\xe4\xb8"}\n{"c": "\xe4\xb8\xad"}',  # neither UTF-8 nor GB18030: rejected whole
+    '{"a": "中文"}\n'.encode("gbk"), '\ufeff{"a": "中文"}\n'.encode("utf-16-le"), b'\xef\xbb\xbf{"a": "\xd6\xd0"}',
     "{\"a\": 1}\n\u3000\n\u2028\n\x1c\n\x85\n\u00a0 \n".encode(),  # Unicode whitespace lines are blank
     b'  {"a": 1}\n[1, 2]\n"text"\n42\n{"torn": "va', b"}\n{\n", "\u3000x\n".encode(),
 ]
@@ -88,7 +109,9 @@ def test_jsonl_lines_match_the_python_definition(data):
     out = read_jsonl(data)
     assert out.texts == reference_jsonl_lines(data)
     assert [i for i, _ in out.records] == list(range(len(out.texts)))
-    assert out.records_read == len(out.texts) and out.bytes_read == len(data)
+    undecodable = reference_text(data) is None
+    assert len(out.rejects) == undecodable and out.records_read == len(out.texts) + undecodable
+    assert out.bytes_read == len(data)
 
 
 FRAGMENTS = [b'{"a": 1}', b"\n", b"\r\n", b" ", b"\t", "\u3000".encode(), b"\x1c", "\x85".encode(), b"\xef\xbb\xbf",

@@ -5,14 +5,14 @@ import json
 import duckdb
 import pytest
 
-from rednote_dagster.lib.xhs.normalize import CREATOR_TAG_MACRO, MACROS
+from rednote_dagster.lib.xhs.normalize import CREATOR_TAG_MACRO, MACROS, REJECT_FIELDS, REJECT_MACRO
 
 
 @pytest.fixture(scope="module")
 def con():
     c = duckdb.connect()
     c.execute("SET TimeZone = 'UTC'")
-    c.execute(MACROS + CREATOR_TAG_MACRO)
+    c.execute(MACROS + CREATOR_TAG_MACRO + REJECT_MACRO)
     yield c
     c.close()
 
@@ -84,18 +84,26 @@ def test_creator_tags_every_encoding(con, raw):
     assert tags == "广东深圳"
 
 
-def test_redaction_removes_identifiers(con):
-    (payload,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_id": "6785219f0000000000000001", "nickname": "Alice", "avatar": "u"}')""")
-    assert "6785219f" not in payload and "Alice" not in payload and '"note_id"' in payload
-    (torn,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_id": "6785219f0000000000000001", "nickname": "Ali')""")
-    assert "6785219f" not in torn and "Ali" not in torn
+def test_reject_payload_keeps_only_allowed_fields(con):
+    (payload,) = one(con, """SELECT xhs_reject_payload('{"note_id": "6790aaaa0000000000000001", "user_id": "6785219f0000000000000001",
+        "nickname": "Alice", "avatar": "u", "desc": "Alice here", "liked_count": "lots", "time": null}')""")
+    assert json.loads(payload) == {"note_id": "6790aaaa0000000000000001", "liked_count": "lots"}
+    (torn,) = one(con, """SELECT xhs_reject_payload('{"note_id": "x", "user_id": "6785219f0000000000000001", "nickname": "Ali')""")
+    assert set(json.loads(torn)) == {"sha256", "length"} and "Ali" not in torn
 
 
-def test_redaction_of_keyless_and_nested_payloads(con):
-    (array,) = one(con, """SELECT xhs_redact('["6785219f0000000000000001", "Alice", 3]')""")
-    assert "6785219f" not in array and "Alice" not in array and "JSON array" in array
-    (nested,) = one(con, """SELECT xhs_redact('{"note_id": "x", "user_info": {"user_id": "6785219f0000000000000001", "nickname": "Alice"}}')""")
-    assert "6785219f" not in nested and "Alice" not in nested and '"note_id"' in nested
+def test_reject_payload_of_keyless_nested_and_slid_values(con):
+    (array,) = one(con, """SELECT xhs_reject_payload('["6785219f0000000000000001", "Alice", 3]')""")
+    assert set(json.loads(array)) == {"sha256", "length"} and "Alice" not in array
+    (nested,) = one(con, """SELECT xhs_reject_payload('{"note_id": "abc", "user_info": {"user_id": "6785219f0000000000000001"},
+        "liked_count": {"nickname": "Alice"}, "ip_location": ["Alice"]}')""")
+    assert json.loads(nested) == {"note_id": "abc"}
+    # a user id or a name where an id, a count or a time should be is not shown, only its length
+    (slid,) = one(con, """SELECT xhs_reject_payload('{"note_id": "Alice_Wonderland", "time": "6785219f0000000000000001",
+        "comment_count": "https://sns-avatar.example/1.jpg", "type": "normal"}')""")
+    assert json.loads(slid) == {"note_id": "(16 characters, not shown)", "time": "(24 characters, not shown)",
+                                "comment_count": "(32 characters, not shown)", "type": "normal"}
+    assert {"user_id", "nickname", "avatar", "desc", "title", "content"}.isdisjoint(REJECT_FIELDS)
 
 
 # --- the shortcuts inside the macros decide nothing the general rules would not ------------------

@@ -127,6 +127,11 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 "ingest_log": dg.MetadataValue.md(markdown_table(log.drop("collection_month", "entity"), max_rows=60)),
                 "reject_reasons": dg.MetadataValue.md(markdown_table(reasons)),
                 "skipped_files": dg.MetadataValue.json(sorted({f for r in results for f in r.skipped_files})),
+                "ids_from_url": dg.MetadataValue.int(sum(r.ids_from_url for r in results)),
+                "file_encodings": dg.MetadataValue.md(markdown_table(pl.concat(
+                    [pl.from_arrow(r.file_details) for r in results if r.file_details is not None and r.file_details.num_rows]
+                    or [pl.DataFrame({"source_file": [], "encoding": [], "ids_from_url": []})], how="vertical_relaxed"),
+                    max_rows=60)),
             }
         )
         yield dg.AssetCheckResult(

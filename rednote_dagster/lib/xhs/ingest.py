@@ -57,22 +57,36 @@ class EntityIngest:
     skipped_files: list[str] = field(default_factory=list)
     bytes_read: int = 0
     seconds: float = 0.0
+    # per file, in the log's order: the encoding it was read as ('utf-8', 'utf-8-sig', 'utf-16-le',
+    # 'utf-16-be', 'gb18030', 'xlsx', or 'undecodable' for a file rejected whole) and how many of
+    # its records took their note_id from their note_url. Not in ``log`` (raw.ingest_log), whose
+    # columns an existing warehouse fixed at its first write.
+    file_details: pa.Table | None = None
+
+    @property
+    def ids_from_url(self) -> int:
+        return int(sum(self.file_details.column("ids_from_url").to_pylist())) if self.file_details else 0
 
     @property
     def records_read(self) -> int:
         return int(sum(self.log.column("records_read").to_pylist()))
 
 
-def _records_table(files: list[SourceFile]) -> tuple[pa.Table, list[tuple[str, int, str, str]], dict[str, int], int]:
-    """Read every file; return the record texts, reader-level rejects, per-file read counts, bytes."""
+def _records_table(
+    files: list[SourceFile],
+) -> tuple[pa.Table, list[tuple[str, int, str, str]], dict[str, int], int, dict[str, str]]:
+    """Read every file; return the record texts, reader-level rejects, per-file read counts, bytes,
+    and per-file encodings."""
     chunks: list[pa.Table] = []
     reader_rejects: list[tuple[str, int, str, str]] = []
     read_counts: dict[str, int] = {}
+    encodings: dict[str, str] = {}
     total_bytes = 0
     for file_order, src in enumerate(files):
         result = read_file(src.path, src.fmt, src.sheet)
         total_bytes += result.bytes_read
         read_counts[src.relative_path] = result.records_read
+        encodings[src.relative_path] = result.encoding
         n = len(result.lines)
         chunks.append(pa.table({
             "source_file": pa.repeat(pa.scalar(src.relative_path, pa.string()), n),
@@ -84,7 +98,7 @@ def _records_table(files: list[SourceFile]) -> tuple[pa.Table, list[tuple[str, i
     schema = pa.schema([("source_file", pa.string()), ("file_order", pa.int32()),
                         ("record_index", pa.int64()), ("line", pa.string_view())])
     table = pa.concat_tables(chunks) if chunks else schema.empty_table()
-    return table, reader_rejects, read_counts, total_bytes
+    return table, reader_rejects, read_counts, total_bytes, encodings
 
 
 _database: tuple[int, duckdb.DuckDBPyConnection] | None = None  # (pid that opened it, database)
@@ -124,7 +138,7 @@ def ingest_entity(
     files = [f for f in all_files if f.entity == entity]
     # Many months hold no file of an entity (creators are written by few vintages): their empty
     # tables are made once, not by a trip through the normaliser every time.
-    rows, rejects, log, total_bytes = (
+    rows, rejects, log, total_bytes, details = (
         _ingest_files(files, collection_month, entity, pseudonymizer) if files else _nothing_read(entity)
     )
     return EntityIngest(
@@ -136,19 +150,21 @@ def ingest_entity(
         skipped_files=skipped,
         bytes_read=total_bytes,
         seconds=time.perf_counter() - started,
+        file_details=details,
     )
 
 
 @functools.cache
-def _nothing_read(entity: str) -> tuple[pa.Table, pa.Table, pa.Table, int]:
+def _nothing_read(entity: str) -> tuple[pa.Table, pa.Table, pa.Table, int, pa.Table]:
     return _ingest_files([], dt.date.min, entity, Pseudonymizer("unused: there is no author"))
 
 
 def _ingest_files(
     files: list[SourceFile], collection_month: dt.date, entity: str, pseudonymizer: Pseudonymizer,
-) -> tuple[pa.Table, pa.Table, pa.Table, int]:
-    """The accepted rows, the rejects and the per-file log of ``files``, and the bytes read."""
-    records, reader_rejects, read_counts, total_bytes = _records_table(files)
+) -> tuple[pa.Table, pa.Table, pa.Table, int, pa.Table]:
+    """The accepted rows, the rejects and the per-file log of ``files``, the bytes read, and the
+    per-file details (encoding, ids taken from note_url)."""
+    records, reader_rejects, read_counts, total_bytes, encodings = _records_table(files)
 
     con = _connect()
     try:
@@ -188,6 +204,7 @@ def _ingest_files(
             "source_file": pa.array(list(read_counts), pa.string()),
             "records_read": pa.array(list(read_counts.values()), pa.int64()),
             "file_order": pa.array(range(len(read_counts)), pa.int32()),
+            "encoding": pa.array(list(encodings.values()), pa.string()),
         }))
         log = con.sql(f"""
             SELECT DATE '{month}' AS collection_month, r.source_file, '{entity}' AS entity,
@@ -200,9 +217,14 @@ def _ingest_files(
             LEFT JOIN (SELECT source_file, count(*) AS rejected FROM rejected GROUP BY 1) j USING (source_file)
             ORDER BY r.file_order
         """).to_arrow_table()
+        details = con.sql("""
+            SELECT r.source_file, r.encoding, coalesce(u.ids_from_url, 0)::BIGINT AS ids_from_url
+            FROM read_counts_in r LEFT JOIN url_id_counts u USING (source_file)
+            ORDER BY r.file_order
+        """).to_arrow_table()
     finally:
         con.close()
-    return rows, rejects, log, total_bytes
+    return rows, rejects, log, total_bytes, details
 
 
 class _IdentityRecorder(Pseudonymizer):

@@ -12,7 +12,10 @@ milliseconds, otherwise seconds; ``parent_comment_id`` 0 / "" / "0" means top le
 
 Nothing that identifies a person leaves this module: user ids and MediaCrawler's
 ``creator_hash`` are reduced to an ``identity_hash`` (see ``pseudonym.py``), nicknames and
-avatars are never selected, and reject payloads are redacted.
+avatars are never selected, and a reject payload keeps only the fields of ``REJECT_FIELDS``
+(an allow-list), and only of a record that is a JSON object; of anything else only its sha256 and
+length. A reject reason quotes a bad value only of a field on that list, and only in a shape that
+cannot be a name or a user id (see ``_shown_sql``); of any other field only its length.
 """
 
 from __future__ import annotations
@@ -85,30 +88,77 @@ CREATE OR REPLACE MACRO xhs_list_len(v) AS
                    OR starts_with(v, '"'))
               THEN strlen(v) - strlen(replace(v, ',', '')) + 1
          ELSE len(xhs_list(v)) END;
--- reject payloads keep the record for inspection but never a person's identifiers: keyed
--- values are removed wherever they sit; a JSON array or scalar has no keys, so nothing in it can
--- be located and it is described instead of stored (the record is still in the inbox file)
-CREATE OR REPLACE MACRO xhs_redact_keys(text) AS
-    regexp_replace(text, '"(user_id|nickname|avatar|creator_hash|image)"\s*:\s*"[^"]*"?', '"\1": "<redacted>"', 'g');
-CREATE OR REPLACE MACRO xhs_redact(line) AS
-    CASE WHEN json_valid(line) AND starts_with(ltrim(line, e' \t\r\n'), '{')
-         THEN xhs_redact_keys(CAST(json_merge_patch(line, '{"user_id": null, "nickname": null, "avatar": null, "creator_hash": null}') AS VARCHAR))
-         WHEN json_valid(line)
-         THEN '<a JSON ' || lower(json_type(line)) || ' of ' || strlen(line) || ' bytes: not stored, its identifiers cannot be located>'
-         ELSE xhs_redact_keys(line) END;
+-- the note id in a note_url, ``https://www.xiaohongshu.com/explore/<id>?xsec_token=…`` or
+-- ``…/discovery/item/<id>``: what a record whose id column is missing or empty is keyed by
+CREATE OR REPLACE MACRO xhs_url_id(url) AS
+    nullif(regexp_extract(url, '/(?:explore|discovery/item)/([0-9a-fA-F]{24})', 1), '');
+-- what a reject keeps of a record it cannot split into fields: its hash and length, nothing of it
+CREATE OR REPLACE MACRO xhs_fingerprint(line) AS
+    json_object('sha256', sha256(line), 'length', length(line))::VARCHAR;
 """
+
+# The only fields of a record a reject payload may keep: ids of notes and comments, times, counts
+# and the province. No person's id, name, avatar or free text (a title, desc, content or bio can
+# name someone). Values are kept as text (an object or array value is dropped): an id field's only
+# when it is up to 40 hex digits (a malformed id, never a name), any other field's only when it is
+# at most SHOWN_CHARS long (a user id or an avatar URL that slid into a count or time column is
+# longer), else as "(N characters, not shown)". Reasons quote values by the same rule.
+REJECT_FIELDS: tuple[str, ...] = (
+    "note_id", "comment_id", "parent_comment_id", "type", "time", "create_time", "last_update_time",
+    "last_modify_ts", "liked_count", "collected_count", "comment_count", "share_count",
+    "sub_comment_count", "like_count", "follows", "fans", "interaction", "ip_location", "source_keyword",
+)
+_ID_FIELDS = {"note_id", "comment_id", "parent_comment_id"}
+SHOWN_CHARS = 20
+
+
+def _shown_sql(name: str, value: str) -> str:
+    """SQL for what a reject may show of ``value``, the text of field ``name`` (see REJECT_FIELDS)."""
+    if name not in REJECT_FIELDS:
+        return f"'(' || length({value}) || ' characters, not shown)'"
+    shown = (f"regexp_full_match({value}, '[0-9a-fA-F ]{{0,40}}')" if name in _ID_FIELDS
+             else f"length({value}) <= {SHOWN_CHARS}")
+    return f"CASE WHEN {shown} THEN {value} ELSE '(' || length({value}) || ' characters, not shown)' END"
+
+
+def _reject_payload_sql(line: str = "line") -> str:
+    """The allow-listed fields of a JSON object record (JSON nulls and absent keys are left out), or
+    the record's fingerprint when it is not a JSON object."""
+    # the JSON functions raise on invalid JSON, and DuckDB may evaluate a CASE branch it does not
+    # take (a constant is folded): they only ever see valid JSON
+    safe = f"CASE WHEN json_valid({line}) THEN {line} ELSE '{{}}' END"
+    pairs = ", ".join(
+        f"'{k}', CASE WHEN json_type({safe}, '$.{k}') NOT IN ('OBJECT', 'ARRAY', 'NULL') "
+        f"THEN to_json({_shown_sql(k, f'json_extract_string({safe}, {chr(39)}$.{k}{chr(39)})')}) END"
+        for k in REJECT_FIELDS
+    )
+    return (f"CASE WHEN json_valid({line}) AND starts_with(ltrim({line}, e' \\t\\r\\n'), '{{') "
+            f"THEN json_merge_patch('{{}}', json_object({pairs}))::VARCHAR ELSE xhs_fingerprint({line}) END")
+
+
+# what a reject of a record the normaliser judged keeps of it (the readers' own rejects keep only a fingerprint)
+REJECT_MACRO = f"CREATE OR REPLACE MACRO xhs_reject_payload(line) AS {_reject_payload_sql('line')};"
+
+
+def _quote(name: str) -> str:
+    """The text a reason gives for a bad value of ``name``: the value as a reject may show it, or,
+    for a field not on the allow-list, only its length."""
+    if name in REJECT_FIELDS:
+        return f"': ' || {_shown_sql(name, name)}"
+    return f"' ' || {_shown_sql(name, name)}"
+
 
 # Fields extracted per entity; order defines f[1], f[2], … below.
 FIELDS: dict[str, tuple[str, ...]] = {
     "note": (
         "note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id",
         "creator_hash", "liked_count", "collected_count", "comment_count", "share_count",
-        "ip_location", "image_list", "tag_list", "last_modify_ts", "source_keyword",
+        "ip_location", "image_list", "tag_list", "last_modify_ts", "source_keyword", "note_url",
     ),
     "comment": (
         "comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "creator_hash",
         "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count",
-        "target_comment_id",
+        "target_comment_id", "note_url",
     ),
     "creator": (
         "user_id", "gender", "ip_location", "follows", "fans", "interaction", "tag_list",
@@ -131,9 +181,23 @@ REQUIRED = {
 
 
 def _fields_sql(entity: str) -> str:
-    """Parse each record once; carry only the record key, never the (large) text itself."""
+    """Parse each record once; carry only the record key, never the (large) text itself.
+
+    A note or comment whose ``note_id`` is missing or empty takes it from its ``note_url``
+    (``id_from_url`` says so, for the ingest log)."""
     paths = ", ".join(f"'$.{name}'" for name in FIELDS[entity])
-    named = ",\n        ".join(f"f[{i + 1}] AS {name}" for i, name in enumerate(FIELDS[entity]))
+    position = {name: i + 1 for i, name in enumerate(FIELDS[entity])}
+    columns = []
+    for name, i in position.items():
+        if name == "note_id" and "note_url" in position:
+            url = f"f[{position['note_url']}]"
+            columns.append(f"CASE WHEN xhs_blank(f[{i}]) THEN coalesce(xhs_url_id({url}), f[{i}]) ELSE f[{i}] END AS note_id")
+            columns.append(f"coalesce(xhs_blank(f[{i}]) AND xhs_url_id({url}) IS NOT NULL, false) AS id_from_url")
+        else:
+            columns.append(f"f[{i}] AS {name}")
+    if "note_url" not in position:
+        columns.append("false AS id_from_url")
+    named = ",\n        ".join(columns)
     return f"""
     SELECT file_order, record_index, is_json, json_kind,
         {named}
@@ -163,22 +227,22 @@ def _checks_sql(entity: str) -> str:
         if kind == "id":
             checks.append(
                 f"CASE WHEN json_kind = 'OBJECT' AND xhs_blank({name}) THEN '{name} missing' "
-                f"WHEN json_kind = 'OBJECT' AND NOT xhs_id_ok({name}) THEN '{name} is not a 24-hex id: ' || left({name}, 40) END"
+                f"WHEN json_kind = 'OBJECT' AND NOT xhs_id_ok({name}) THEN '{name} is not a 24-hex id' || {_quote(name)} END"
             )
         else:
             checks.append(
                 f"CASE WHEN json_kind = 'OBJECT' AND xhs_blank({name}) THEN '{name} missing' "
-                f"WHEN json_kind = 'OBJECT' AND typed_{name} IS NULL THEN '{name} is not an epoch: ' || left({name}, 40) END"
+                f"WHEN json_kind = 'OBJECT' AND typed_{name} IS NULL THEN '{name} is not an epoch' || {_quote(name)} END"
             )
     for name in COUNT_FIELDS[entity]:
         checks.append(
             f"CASE WHEN json_kind = 'OBJECT' AND NOT xhs_blank({name}) AND typed_{name} IS NULL "
-            f"THEN '{name} is not a count: ' || left({name}, 40) END"
+            f"THEN '{name} is not a count' || {_quote(name)} END"
         )
     if entity == "comment":
         checks.append(
             "CASE WHEN json_kind = 'OBJECT' AND NOT xhs_blank(parent_comment_id) AND parent_comment_id <> '0' "
-            "AND NOT xhs_id_ok(parent_comment_id) THEN 'parent_comment_id is not a 24-hex id: ' || left(parent_comment_id, 40) END"
+            f"AND NOT xhs_id_ok(parent_comment_id) THEN 'parent_comment_id is not a 24-hex id' || {_quote('parent_comment_id')} END"
         )
     return "concat_ws('; ', " + ", ".join(checks) + ")"
 
@@ -286,7 +350,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     # The in_clause optimiser turns every `x IN (constants)` into a join, which runs for all rows
     # however a CASE guards it; xhs_blank is used a dozen times per record.
     con.execute("SET disabled_optimizers = 'in_clause'")
-    con.execute(MACROS + CREATOR_TAG_MACRO)
+    con.execute(MACROS + CREATOR_TAG_MACRO + REJECT_MACRO)
 
 
 def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
@@ -312,21 +376,18 @@ def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     # The ranking sees only the keys, and ``accepted`` is a view: its one reader stores the rows.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE judged AS
-        SELECT file_order, record_index, reason, {_SELECT_ACCEPTED[entity]}
+        SELECT file_order, record_index, reason, id_from_url, {_SELECT_ACCEPTED[entity]}
         FROM (
             SELECT *, {_reasons_sql(entity)} AS reason
             FROM (SELECT *, {_checked_values_sql(entity)} FROM ({_fields_sql(entity)}))
         );
 
         CREATE OR REPLACE TEMP TABLE rejected AS
-        SELECT source_file, record_index, reason, xhs_redact(payload) AS payload
-        FROM (
-            SELECT source_file, record_index, reason, payload FROM reader_rejects
-            UNION ALL
-            SELECT r.source_file, j.record_index, j.reason, r.line
-            FROM judged j JOIN records r USING (file_order, record_index)
-            WHERE j.reason <> ''
-        );
+        SELECT source_file, record_index, reason, payload FROM reader_rejects  -- fingerprints only
+        UNION ALL
+        SELECT r.source_file, j.record_index, j.reason, xhs_reject_payload(r.line) AS payload
+        FROM judged j JOIN records r USING (file_order, record_index)
+        WHERE j.reason <> '';
 
         CREATE OR REPLACE TEMP TABLE ranked AS
         SELECT file_order, record_index,
@@ -338,7 +399,7 @@ def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
 
         {keywords_table}
         CREATE OR REPLACE TEMP VIEW accepted AS
-        SELECT judged.* EXCLUDE (reason, file_order, record_index, crawled_ms, source_keyword),
+        SELECT judged.* EXCLUDE (reason, file_order, record_index, crawled_ms, source_keyword, id_from_url),
                files.source_file{keyword_column}
         FROM judged
         JOIN ranked USING (file_order, record_index)
@@ -351,5 +412,12 @@ def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
                count(*) FILTER (WHERE copy_rank = 1) AS accepted,
                count(*) FILTER (WHERE copy_rank > 1) AS duplicates
         FROM ranked JOIN files USING (file_order)
+        GROUP BY 1;
+
+        -- records (accepted or not) whose note_id came from their note_url
+        CREATE OR REPLACE TEMP TABLE url_id_counts AS
+        SELECT files.source_file, count(*) AS ids_from_url
+        FROM judged JOIN files USING (file_order)
+        WHERE id_from_url
         GROUP BY 1;
     """)

@@ -3,13 +3,16 @@
 Every container ends up as ``(record_index, json_text)`` pairs so that a single SQL
 normaliser (``normalize.py``) types and validates all of them. Anything that cannot even
 be split into a record (a torn JSONL line, the tail of a truncated JSON array, a CSV row
-with the wrong number of fields) becomes a reader-level reject with a reason; nothing is
-dropped silently, so ``records_read = len(records) + len(rejects)``.
+with the wrong number of fields, a file no supported encoding decodes) becomes a reader-level
+reject with a reason; nothing is dropped silently, so ``records_read = len(records) + len(rejects)``.
+A reader-level reject keeps only the record's ``fingerprint`` (sha256 and length), never its text:
+its fields cannot be told apart, so none of them can be kept safely (see normalize.REJECT_FIELDS).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -35,6 +38,7 @@ class FileRead:
     indices: pa.Int64Array  # record_index of each line
     rejects: list[tuple[int, str, str]] = field(default_factory=list)  # (record_index, reason, payload)
     bytes_read: int = 0
+    encoding: str = "utf-8"
 
     @property
     def texts(self) -> list[str]:
@@ -57,6 +61,7 @@ class _Collector:
     indices: list[int] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    encoding: str = "utf-8"
 
     def add(self, index: int, text: str) -> None:
         self.indices.append(index)
@@ -65,23 +70,69 @@ class _Collector:
     def done(self) -> FileRead:
         # string views, like the JSONL reader's, so that the files of an entity concatenate
         return FileRead(pa.array(self.texts, pa.string_view()), pa.array(self.indices, pa.int64()),
-                        self.rejects, self.bytes_read)
+                        self.rejects, self.bytes_read, self.encoding)
 
 
-def _text(data: bytes) -> str:
-    # utf-8-sig strips a BOM if present; invalid bytes become U+FFFD rather than aborting the file.
-    return data.decode("utf-8-sig", errors="replace")
+class Undecodable(ValueError):
+    """A file that no supported encoding decodes without loss; ``str(err)`` is the reject reason."""
 
 
-def _utf8(data: bytes) -> bytes:
-    """``_text(data)`` as UTF-8 bytes; decoded only when the bytes are not valid UTF-8 already."""
-    body = data[len(_BOM):] if data.startswith(_BOM) else data
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _valid_utf8(body: bytes) -> bool:
     whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(body)], np.int64)), pa.py_buffer(body))
     try:
         whole.validate(full=True)  # checks the UTF-8, far faster than decoding to a Python str
     except pa.ArrowInvalid:
-        return _text(data).encode()
-    return body
+        return False
+    return True
+
+
+def decode(data: bytes) -> tuple[bytes, str]:
+    """The file's text as UTF-8 bytes (without a BOM), and the encoding it was read as.
+
+    UTF-8 (strict; a UTF-8 BOM is dropped), UTF-16 when the file opens with its BOM, else GB18030
+    (a superset of GBK: what Excel on Chinese Windows saves) when strict UTF-8 fails. A UTF-8 file
+    is returned as it is (the fast path: no decoding to a Python str). Nothing is ever replaced by
+    U+FFFD: a file that none of them decodes raises ``Undecodable``.
+    """
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16").encode(), "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
+        except UnicodeDecodeError as err:
+            raise Undecodable(_reason(data, err)) from None
+    bom = data.startswith(_BOM)
+    body = data[len(_BOM):] if bom else data
+    if _valid_utf8(body):
+        return body, "utf-8-sig" if bom else "utf-8"
+    try:
+        utf8_error = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        utf8_error = err
+    if bom:  # a file that says it is UTF-8 is damaged UTF-8, never GBK
+        raise Undecodable(_reason(data, utf8_error, offset=len(_BOM)))
+    try:
+        return body.decode("gb18030").encode(), "gb18030"
+    except UnicodeDecodeError:
+        raise Undecodable(_reason(data, utf8_error)) from None
+
+
+def _reason(data: bytes, err: UnicodeDecodeError, offset: int = 0) -> str:
+    at = err.start + offset
+    return f"cannot decode file: not UTF-8, UTF-16 or GB18030 (byte 0x{data[at]:02x} at offset {at})"
+
+
+def fingerprint(raw: bytes | str) -> str:
+    """The only thing a reject keeps of a record whose fields cannot be told apart: its hash and size."""
+    raw_bytes = raw.encode() if isinstance(raw, str) else raw
+    return json.dumps({"sha256": hashlib.sha256(raw_bytes).hexdigest(), "length": len(raw)})
+
+
+def _undecodable(data: bytes, err: Undecodable) -> FileRead:
+    """The whole file as one reject, as a file that is not a JSON array is: it counts as one record read."""
+    return FileRead(pa.array([], pa.string_view()), pa.array([], pa.int64()),
+                    [(0, str(err), fingerprint(data))], len(data), encoding="undecodable")
 
 
 def read_jsonl(data: bytes) -> FileRead:
@@ -89,9 +140,12 @@ def read_jsonl(data: bytes) -> FileRead:
 
     Validity is judged by the SQL normaliser (json_valid), far faster than parsing each line
     here, so the lines are not even copied out of the file: they are Arrow string views into it.
-    The result is what ``[l for l in _text(data).split("\\n") if l and not l.isspace()]`` gives.
+    The result is what ``[l for l in decode(data)[0].decode().split("\\n") if l and not l.isspace()]`` gives.
     """
-    body = _utf8(data)
+    try:
+        body, encoding = decode(data)
+    except Undecodable as err:
+        return _undecodable(data, err)
     buf = np.frombuffer(body, np.uint8)
     newlines = np.flatnonzero(buf == ord("\n"))
     starts = np.concatenate(([0], newlines + 1))
@@ -103,7 +157,7 @@ def read_jsonl(data: bytes) -> FileRead:
     if blank:
         kept = np.setdiff1d(kept, blank)
     lines = _string_views(body, starts[kept], ends[kept])
-    return FileRead(lines, pa.array(np.arange(len(lines), dtype=np.int64)), bytes_read=len(data))
+    return FileRead(lines, pa.array(np.arange(len(lines), dtype=np.int64)), bytes_read=len(data), encoding=encoding)
 
 
 # An Arrow string view locates its text by a signed 32-bit offset into one of the array's data
@@ -148,8 +202,12 @@ def _string_views(body: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array
 
 def read_json_array(data: bytes) -> FileRead:
     """One JSON array per file (indented or one-line); recover every complete record of a truncated one."""
-    out = _Collector(bytes_read=len(data))
-    text = _text(data)
+    try:
+        body, encoding = decode(data)
+    except Undecodable as err:
+        return _undecodable(data, err)
+    out = _Collector(bytes_read=len(data), encoding=encoding)
+    text = body.decode()
     pos = _WS.match(text, 0).end()
     if pos == len(text):
         pass  # an empty file: MediaCrawler's writer resets a file it cannot parse
@@ -157,7 +215,7 @@ def read_json_array(data: bytes) -> FileRead:
         # A single object instead of an array: treat it as a one-record file.
         _read_array_items(text, pos, out, single=True)
     elif text[pos] != "[":
-        out.rejects.append((0, "not a JSON array: file does not start with '['", text[:2000]))
+        out.rejects.append((0, "not a JSON array: file does not start with '['", fingerprint(text)))
     else:
         _read_array_items(text, pos + 1, out, single=False)
     return out.done()
@@ -175,14 +233,14 @@ def _read_array_items(text: str, pos: int, out: _Collector, *, single: bool) -> 
         if not single and text[pos] == "]":
             tail = text[pos + 1 :].strip()
             if tail:
-                out.rejects.append((index, "unexpected data after the closing ']'", tail))
+                out.rejects.append((index, "unexpected data after the closing ']'", fingerprint(tail)))
             return
         try:
             _, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as err:
             remainder = text[pos:]
             out.rejects.append(
-                (index, f"truncated or invalid JSON array: record {index} does not parse ({err.msg})", remainder)
+                (index, f"truncated or invalid JSON array: record {index} does not parse ({err.msg})", fingerprint(remainder))
             )
             return
         out.add(index, text[pos:end])
@@ -193,14 +251,19 @@ def _read_array_items(text: str, pos: int, out: _Collector, *, single: bool) -> 
         if pos < len(text) and text[pos] == ",":
             pos += 1
         elif pos < len(text) and text[pos] != "]":
-            out.rejects.append((index, "invalid JSON array: expected ',' or ']' between records", text[pos:]))
+            out.rejects.append((index, "invalid JSON array: expected ',' or ']' between records", fingerprint(text[pos:])))
             return
 
 
 def read_csv(data: bytes) -> FileRead:
-    """MediaCrawler CSV: utf-8-sig, header once, multi-line quoted fields (``newline=''``)."""
-    out = _Collector(bytes_read=len(data))
-    reader = csv.reader(io.StringIO(_text(data), newline=""))
+    """MediaCrawler CSV: utf-8-sig (or GBK, UTF-16: see ``decode``), header once, multi-line quoted
+    fields (``newline=''``)."""
+    try:
+        body, encoding = decode(data)
+    except Undecodable as err:
+        return _undecodable(data, err)
+    out = _Collector(bytes_read=len(data), encoding=encoding)
+    reader = csv.reader(io.StringIO(body.decode(), newline=""))
     header: list[str] | None = None
     index = 0
     for row in reader:
@@ -211,13 +274,11 @@ def read_csv(data: bytes) -> FileRead:
             to_json = _object_encoder(header)
             continue
         if len(row) != len(header):
-            # keep the header's keys so the payload can be redacted; surplus values are unnamed
-            payload = dict(zip(header, row))
-            if len(row) > len(header):
-                payload["<surplus values>"] = f"{len(row) - len(header)} not stored"
-            out.rejects.append(
-                (index, f"CSV row has {len(row)} fields, header has {len(header)}", json.dumps(payload, ensure_ascii=False))
-            )
+            # its values do not line up with the header's names (a user id may sit under create_time):
+            # nothing of it is kept but its fingerprint
+            raw = io.StringIO(newline="")
+            csv.writer(raw).writerow(row)
+            out.rejects.append((index, f"CSV row has {len(row)} fields, header has {len(header)}", fingerprint(raw.getvalue())))
         else:
             out.add(index, to_json(row))
         index += 1
@@ -241,7 +302,7 @@ def read_xlsx_sheet(path: Path, sheet: str) -> FileRead:
     writes None as "" and str()s lists and dicts, so cells are text or numbers; empty rows are skipped."""
     from openpyxl import load_workbook
 
-    out = _Collector(bytes_read=path.stat().st_size)
+    out = _Collector(bytes_read=path.stat().st_size, encoding="xlsx")
     book = load_workbook(path, read_only=True, data_only=True)
     try:
         rows = book[sheet].iter_rows(values_only=True)
