@@ -624,3 +624,48 @@ def test_every_planted_emotion_level_has_words():
     AffectPlanter(Knobs(), random.Random(0))
     with pytest.raises(ValueError, match="pride"):
         AffectPlanter(replace(Knobs(), emotion_by_level={0: {"pride": 1.0}}), random.Random(0))
+
+
+# -- the phrase tables (lib/corpus/data/*.toml) ---------------------------------------------------------------
+def test_phrase_tables_load_once_with_the_keys_the_generator_looks_up():
+    from importlib.resources import files
+
+    from rednote_dagster.lib.corpus.params import KEYWORDS
+    from rednote_dagster.lib.corpus.tables import table
+    from rednote_dagster.lib.taxonomy import TOPIC_CODES
+
+    names = sorted(p.name.removesuffix(".toml") for p in (files("rednote_dagster.lib.corpus") / "data").iterdir())
+    assert names == ["comments", "marks", "notes"]
+    notes, comments, marks = table("notes"), table("comments"), table("marks")
+    assert table("notes") is notes
+
+    levels = [2, 1, 0, -1, -2]
+    assert list(marks["emoji"]) == list(marks["markers"]) == levels
+    assert list(notes["hashtags"]["keyword"]) == list(KEYWORDS)
+    assert list(notes["hashtags"]["topic"]) == list(TOPIC_CODES)
+    assert set(notes["hashtags"]["stage"]) == set(STAGES)
+    for lang in ("en", "zh"):
+        # the order of the topic codes is part of the random stream (a detail bleeds in from any topic)
+        assert list(notes["topic"][lang]) == list(notes["detail"][lang]) == list(TOPIC_CODES)
+        assert list(comments["topic"][lang]) == list(TOPIC_CODES)
+        assert list(notes["sentiment"][lang]) == list(comments["tail"][lang]) == levels
+        assert set(comments["emotion"][lang]) == set(comments["open"][lang]) == set(EMOTION.codes)
+        assert set(comments["stance"][lang]) == set(STANCE.codes)
+        assert set(notes["stage"][lang]) == set(comments["stage"][lang]) == set(STAGES)
+
+    def leaves(value):
+        if isinstance(value, dict):
+            return [x for v in value.values() for x in leaves(v)]
+        assert isinstance(value, tuple) and value, value
+        assert all(isinstance(x, str) for x in value), value
+        return list(value)
+
+    phrases = leaves(notes) + leaves(comments) + leaves(marks)
+    assert len(phrases) > 1000
+    assert {m for p in phrases for m in re.findall(r"\{(\w+)\}", p)} <= set(notes["slots"])
+
+
+def test_seed_0_small_corpus_has_its_recorded_digest(corpus):
+    # The files of (small, 0) change only on purpose: whoever changes the generator, its parameters
+    # or its phrase tables so that the output changes updates this digest in the same commit.
+    assert tree_digest(corpus.root) == "48603e285173bf38a163bf7ae34520467ddafced841ad6df9f9d9a748419e6e1"

@@ -26,7 +26,8 @@ from rednote_dagster.lib.taxonomy import topic_group
 from .content import tag_line
 from .model import Comment, Note
 from .params import Knobs
-from .text import EN_COMMENT_EMOTION, STAGE_TAGS, ZH_COMMENT_EMOTION, TextComposer
+from .tables import table
+from .text import TextComposer
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
@@ -39,9 +40,10 @@ class AffectPlanter:
         self.knobs = knobs
         self.rng = rng
         missing = [(emotion, level) for level, weights in knobs.emotion_by_level.items() for emotion in weights
-                   if any(level not in bank.get(emotion, {}) for bank in (EN_COMMENT_EMOTION, ZH_COMMENT_EMOTION))]
+                   if any(level not in bank.get(emotion, {}) for bank in table("comments")["emotion"].values())]
         if missing:
-            raise ValueError(f"no comment words for emotion / level {missing}: add them to text.py or drop them")
+            raise ValueError(f"no comment words for emotion / level {missing}: "
+                             "add them to data/comments.toml or drop them")
 
     def stance_weights(self, group: str, code: str, sentiment: int) -> dict[str, float]:
         knobs = self.knobs
@@ -102,7 +104,7 @@ def plant_note_stages(notes: list[Note], knobs: Knobs, curves: StageCurves, comp
         for stage in stages:
             body += ("" if note.lang == "zh" else " ") + composer.note_stage(stage, note.lang)
             if rng.random() < knobs.stage_tag_prob:
-                tag = rng.choice(STAGE_TAGS[stage])
+                tag = rng.choice(table("notes")["hashtags"]["stage"][stage])
                 if tag not in note.tags:
                     note.tags.append(tag)
         note.desc = body + tag_line(note.tags)

@@ -47,7 +47,7 @@ def xsec_token(key: str) -> str:
 
 
 def note_url(note_id: str, token: str | None) -> str:
-    # MediaCrawler's f-string; a missing token becomes the text "None" (spec §3 row 19).
+    # MediaCrawler's f-string; a missing token becomes the text "None".
     return f"https://www.xiaohongshu.com/explore/{note_id}?xsec_token={token}&xsec_source=pc_search"
 
 

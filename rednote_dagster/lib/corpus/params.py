@@ -136,7 +136,7 @@ def _stance_base() -> dict[str, dict[str, float]]:
 
 def _emotion_by_level() -> dict[int, dict[str, float]]:
     # P(emotion | planted sentiment level) before the factors below. A level lists only emotions
-    # whose words can carry it (text.py), so the planted sentiment stays exactly as it was.
+    # whose words can carry it (data/comments.toml), so the planted sentiment stays exactly as it was.
     return {
         -2: {"anger": 1.0, "contempt": 1.0},
         -1: {"anger": 0.8, "contempt": 1.0, "neutral": 0.5},

@@ -1,7 +1,7 @@
 """MediaCrawler record dicts (key order as `store/xhs/__init__.py` writes them) for one crawl moment.
 
-Pre-HEAD installs write the spec §3/§4/§5 schemas; the HEAD "teaching edition" install (§6) drops
-`user_id`, `avatar`, `ip_location`, adds `creator_hash` and masks nicknames.
+Pre-HEAD installs write the older schemas; the HEAD "teaching edition" install drops `user_id`,
+`avatar`, `ip_location`, adds `creator_hash` and masks nicknames.
 """
 
 from __future__ import annotations
