@@ -6,9 +6,10 @@
     (({{ timestamptz_expr }}) at time zone 'America/New_York')::date
 {%- endmacro %}
 
-{# The migration phase of a New York date. Boundaries are half-open and come from the project vars
-   phase_surge_start / phase_stabilization_start (the day a phase starts belongs to it), matching
-   rednote_dagster/lib/phases.py. The only place in the project that maps a date to a phase. #}
+{# The migration phase of a New York date. Boundaries are half-open and come from the vars
+   phase_surge_start / phase_stabilization_start (the day a phase starts belongs to it), which the
+   Dagster dbt step passes from rednote_dagster/lib/phases.py (dbt_vars). The only place in the project
+   that maps a date to a phase. #}
 {% macro phase_of(ny_date_expr) -%}
     case
         when ({{ ny_date_expr }}) is null then null

@@ -10,6 +10,10 @@ whose start is <= its New York date and whose end is > it. With the defaults:
 So the peak day (Jan 19) opens the Surge and the trough day (Apr 4) opens Stabilization,
 matching the paper's "Refugee Surge Phase (Jan 19 to Apr 4)" and "after Apr 4" as closely
 as a partition of days allows.
+
+This module is where the boundaries are defined. dbt assigns phases (macro ``phase_of``) from the
+vars that ``dbt_vars`` gives the dbt step; the defaults in dbt_project.yml, used only when dbt runs
+outside Dagster, are checked against these by tests/unit/test_timeline.py.
 """
 
 from __future__ import annotations
@@ -40,6 +44,13 @@ class PhaseBoundaries:
         if ny_date < self.stabilization_start:
             return "surge"
         return "stabilization"
+
+
+def dbt_vars(boundaries: PhaseBoundaries | None = None) -> dict[str, str]:
+    """The dbt vars the macro ``phase_of`` reads (dbt_project/macros/phases.sql), as ISO dates."""
+    bounds = boundaries or PhaseBoundaries()
+    return {"phase_surge_start": bounds.surge_start.isoformat(),
+            "phase_stabilization_start": bounds.stabilization_start.isoformat()}
 
 
 def ny_date_of_ms(epoch_ms: int) -> dt.date:

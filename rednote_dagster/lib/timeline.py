@@ -35,7 +35,7 @@ BREAKPOINT_SCHEMA = {
 
 def daily_counts(daily) -> dict[dt.date, int]:
     """{date: notes} from a mapping or a frame with (ny_date, notes) columns (other columns, such
-    as phase in marts.fig1_daily_notes, are ignored; repeated dates are summed)."""
+    as phase in marts.daily_note_counts, are ignored; repeated dates are summed)."""
     if isinstance(daily, pl.DataFrame):
         summed = daily.group_by("ny_date").agg(pl.col("notes").sum())
         return {d: int(n) for d, n in summed.iter_rows() if d is not None and n is not None}

@@ -8,9 +8,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from rednote_dagster.lib.report.build import export_tables, read_report, render_html, tables_of
+from rednote_dagster.lib.report.build import export_tables, read_report, render_html, report_reads
 from rednote_dagster.lib.report.figures import FIGURES, FIGURES_BY_TABLE
 from rednote_dagster.lib.report.images import figure_png, find_browser, png_markdown
+from rednote_dagster.lib.report.inputs import REPORT_INPUTS, tables_of
 from rednote_dagster.lib.report.paper import paper_vs_pipeline
 from rednote_dagster.lib.settings import PngPreviewSettings
 
@@ -30,19 +31,19 @@ def build_warehouse(con, skip: tuple[str, ...] = ()) -> None:
     counts = [40 if d == dt.date(2025, 1, 19) else 2 if d == dt.date(2025, 4, 4) else 10 for d in days]
     phase = ["pre_ban" if d < dt.date(2025, 1, 19) else "surge" if d < dt.date(2025, 4, 4) else "stabilization" for d in days]
     tables = {
-        "marts.fig1_daily_notes": pl.DataFrame({"ny_date": days, "phase": phase, "notes": counts}),
+        "marts.daily_note_counts": pl.DataFrame({"ny_date": days, "phase": phase, "notes": counts}),
         "analysis.phase_breakpoints": pl.DataFrame({
             "boundary": ["surge_start", "stabilization_start"], "configured_date": [dt.date(2025, 1, 19), dt.date(2025, 4, 4)],
             "detected_date": [dt.date(2025, 1, 19), dt.date(2025, 4, 4)], "days_off": [0, 0],
             "method": ["peak_trough"] * 2, "notes_on_detected": [40, 2]}),
-        "marts.fig2_engagement_by_phase_influence": pl.DataFrame([
+        "marts.engagement_by_phase_and_tier": pl.DataFrame([
             {"phase": p, "tier": t, "notes": 5, "authors": 2, "mean_likes": 1600.0 if t == "high" else 23.5,
              "mean_collects": 10.0, "mean_comments": 3.0, "mean_shares": 1.0} for p in PHASES for t in ("high", "low")]),
-        "marts.fig3_phase_transitions": pl.DataFrame([
+        "marts.tier_transitions": pl.DataFrame([
             {"from_phase": a, "from_tier": ft, "to_phase": b, "to_tier": tt, "users": 3}
             for a, b in (("pre_ban", "surge"), ("surge", "stabilization"))
             for ft in ("high", "low", "inactive") for tt in ("high", "inactive")]),
-        "marts.fig4_topic_share_by_influence": pl.DataFrame([
+        "marts.topic_share_by_tier": pl.DataFrame([
             {"tier": t, "code": c, "code_name": n, "category": k, "category_name": n, "notes": 4, "share": 1 / 3}
             for t in ("high", "low") for c, n, k in CODES]),
         "analysis.category_engagement": pl.DataFrame([
@@ -50,10 +51,10 @@ def build_warehouse(con, skip: tuple[str, ...] = ()) -> None:
              "mean_collects": 1.0, "mean_comments": 1.0, "mean_shares": 1.0,
              "engagement_score": [0.5, 0.6, 0.81][PHASES.index(p)] if c == "2c" else 0.1, "rank": 1 if c == "2c" else 2}
             for p in PHASES for c, n, k in CODES]),
-        "marts.fig6_sentiment_by_topic": pl.DataFrame([
+        "marts.sentiment_by_topic": pl.DataFrame([
             {"code": c, "code_name": n, "notes": 9, "mean_score": s, "notes_passing": 8}
             for (c, n, _), s in zip(CODES, (0.39, 0.36, None))]),
-        "marts.fig7_sentiment_by_topic_influence": pl.DataFrame([
+        "marts.sentiment_by_topic_and_tier": pl.DataFrame([
             {"code": c, "code_name": n, "tier": t, "notes_passing": 4, "mean_score": 0.55 if t == "low" else 0.07}
             for c, n, _ in CODES for t in ("high", "low")]),
         "analysis.sentiment_chi_square": pl.DataFrame({
@@ -116,11 +117,11 @@ def test_every_figure_draws_from_its_tables(con):
 
 def test_a_missing_table_is_named_not_fatal():
     with duckdb.connect() as con:
-        build_warehouse(con, skip=("marts.fig3_phase_transitions", "analysis.phase_breakpoints"))
+        build_warehouse(con, skip=("marts.tier_transitions", "analysis.phase_breakpoints"))
         report = read_report(con, synthetic=False, code_version="test")
         html = render_html(report, "now")
     by_number = {f.spec.number: f for f in report.figures}
-    assert by_number["3"].figure is None and "marts.fig3_phase_transitions" in by_number["3"].missing
+    assert by_number["3"].figure is None and "marts.tier_transitions" in by_number["3"].missing
     assert by_number["1"].figure is not None  # the breakpoints are optional for Figure 1
     assert "Figure 3 (User trajectories across phases)\nnot drawn" in html
     assert 'id="synthetic-banner"' not in html
@@ -152,16 +153,35 @@ def test_html_is_offline_and_deterministic(con):
 
 def test_exports_round_trip(con, tmp_path):
     written = export_tables(con, tmp_path)
-    assert {p.name for p in written} >= {"fig1_daily_notes.csv", "fig1_daily_notes.parquet", "coding_agreement.parquet"}
-    original = con.sql("SELECT * FROM marts.fig2_engagement_by_phase_influence").pl()
-    assert pl.read_parquet(tmp_path / "marts" / "fig2_engagement_by_phase_influence.parquet").equals(original)
-    assert pl.read_csv(tmp_path / "marts" / "fig2_engagement_by_phase_influence.csv").height == original.height
+    assert {p.name for p in written} >= {"daily_note_counts.csv", "daily_note_counts.parquet",
+                                         "coding_agreement.parquet"}
+    original = con.sql("SELECT * FROM marts.engagement_by_phase_and_tier").pl()
+    assert pl.read_parquet(tmp_path / "marts" / "engagement_by_phase_and_tier.parquet").equals(original)
+    assert pl.read_csv(tmp_path / "marts" / "engagement_by_phase_and_tier.csv").height == original.height
     assert not (tmp_path / "raw").exists()  # only marts and analysis are exported
 
 
-def test_tables_of_finds_the_tables_a_query_reads():
-    assert tables_of("SELECT a FROM marts.x m JOIN analysis.y USING (k) WHERE b IN (SELECT c FROM raw.z)") == [
-        "marts.x", "analysis.y", "raw.z"]
+def test_tables_of_finds_the_tables_a_query_reads(monkeypatch):
+    monkeypatch.setitem(REPORT_INPUTS, "marts.x", ("marts/x",))
+    monkeypatch.setitem(REPORT_INPUTS, "analysis.y", ("analysis/y",))
+    monkeypatch.setitem(REPORT_INPUTS, "raw.z", ("raw/z",))
+    sql = "WITH w AS (SELECT 1) SELECT a FROM marts.x m JOIN analysis.y USING (k) WHERE b IN (SELECT c FROM raw.z, w)"
+    assert tables_of(sql) == ["marts.x", "analysis.y", "raw.z"]  # the CTE w is not a table
+    with pytest.raises(ValueError, match="raw.elsewhere, notes, which lib/report/inputs.py"):
+        tables_of("SELECT * FROM raw.elsewhere JOIN notes USING (note_id)")
+
+
+def test_the_report_reads_exactly_the_tables_it_declares():
+    """The report asset depends on REPORT_INPUTS' assets; every query reads only (and all of) its tables."""
+    assert sorted(report_reads()) == sorted(REPORT_INPUTS)
+    from rednote_dagster.defs.report.study_report import study_report
+
+    deps = {key.to_user_string() for key in study_report.asset_deps[study_report.key]}
+    assert deps == {key for keys in REPORT_INPUTS.values() for key in keys}
+    from rednote_dagster.definitions import defs
+
+    graph = defs().resolve_asset_graph()  # each is an asset of the project, not a stand-in for a renamed one
+    assert all(graph.get(key).is_materializable for key in study_report.asset_deps[study_report.key])
 
 
 def test_png_preview_uses_the_system_browser_or_says_why_not(con, monkeypatch):

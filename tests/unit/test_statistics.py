@@ -155,7 +155,7 @@ def build_warehouse(path):
         con.register("b", notes.to_arrow())
         con.execute("CREATE TABLE intermediate.int_notes_raw AS SELECT * FROM b")
         con.register("c", daily.to_arrow())
-        con.execute("CREATE TABLE marts.fig1_daily_notes AS SELECT * FROM c")
+        con.execute("CREATE TABLE marts.daily_note_counts AS SELECT * FROM c")
     return activity
 
 

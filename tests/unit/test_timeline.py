@@ -56,3 +56,19 @@ def test_changepoint_alternative_finds_level_shifts():
     assert changepoints_l2(days) == [dt.date(2025, 1, 21), dt.date(2025, 3, 2)]
     table = detect_breakpoints(curve())
     assert table.filter(pl.col("method") == "changepoint_l2").height == 2
+
+
+def test_phase_boundaries_are_defined_once():
+    """lib/phases is the definition: the dbt step passes dbt_vars() as --vars, and the defaults in
+    dbt_project.yml (for dbt run by hand) are the same dates."""
+    from pathlib import Path
+
+    import yaml
+
+    from rednote_dagster.lib.phases import dbt_vars
+
+    project = yaml.safe_load((Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text())
+    assert dbt_vars() == {"phase_surge_start": "2025-01-19", "phase_stabilization_start": "2025-04-04"}
+    assert {k: str(v) for k, v in project["vars"].items() if k in dbt_vars()} == dbt_vars()
+    moved = dbt_vars(PhaseBoundaries(dt.date(2025, 1, 20), dt.date(2025, 4, 3)))
+    assert moved == {"phase_surge_start": "2025-01-20", "phase_stabilization_start": "2025-04-03"}

@@ -6,21 +6,40 @@ with notes as (
 ),
 
 creators as (
-    select author_key, followers from {{ ref('int_creators_current') }}
-),
-
--- One aggregation, two grains: (author, phase) and (author) = the whole study, labelled 'all'.
-activity as (
     select
         author_key,
-        coalesce(phase, 'all') as phase,
+        followers
+    from {{ ref('int_creators_current') }}
+),
+
+-- Two grains: (author, phase) and (author) = the whole study, labelled 'all'. A union rather than
+-- GROUPING SETS, which the duckdb dialect of sqlfluff cannot parse (phase is never NULL: same rows).
+by_phase as (
+    select
+        author_key,
+        phase,
         count(*) as notes,
         sum(coalesce(liked_count, 0)) as likes,
         sum(coalesce(collected_count, 0)) as collects,
         sum(coalesce(comment_count, 0)) as comments,
         sum(coalesce(share_count, 0)) as shares
     from notes
-    group by grouping sets ((author_key, phase), (author_key))
+    group by author_key, phase
+),
+
+activity as (
+    select * from by_phase
+    union all
+    select
+        author_key,
+        'all' as phase,
+        sum(notes) as notes,
+        sum(likes) as likes,
+        sum(collects) as collects,
+        sum(comments) as comments,
+        sum(shares) as shares
+    from by_phase
+    group by author_key
 )
 
 select

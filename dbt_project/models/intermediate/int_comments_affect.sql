@@ -5,7 +5,9 @@ with comments as (
 ),
 
 emotion as (
-    {{ label_of_current_crawl('comments', ref('stg_enrich__comment_emotion'), ['emotion', 'language', 'commenter_group'], key='comment_id') }}
+    {{ label_of_current_crawl(
+        'comments', ref('stg_enrich__comment_emotion'), ['emotion', 'language', 'commenter_group'], key='comment_id'
+    ) }}
 ),
 
 stance as (
@@ -13,7 +15,11 @@ stance as (
 ),
 
 notes as (
-    select note_id, code, topic_group from {{ ref('int_notes_labelled') }}
+    select
+        note_id,
+        code,
+        topic_group
+    from {{ ref('int_notes_labelled') }}
 )
 
 select
@@ -27,6 +33,6 @@ select
     notes.code,
     notes.topic_group
 from comments
-join emotion using (comment_id)
-join stance using (comment_id)
+inner join emotion using (comment_id)
+inner join stance using (comment_id)
 left join notes using (note_id)

@@ -10,12 +10,17 @@ sentiment as (
 ),
 
 topics as (
-    {{ label_of_current_crawl('notes', ref('stg_enrich__note_topics'), ['code', 'code_name', 'category', 'category_name', 'topic_group']) }}
+    {{ label_of_current_crawl(
+        'notes', ref('stg_enrich__note_topics'), ['code', 'code_name', 'category', 'category_name', 'topic_group']
+    ) }}
 ),
 
 influence as (
-    select author_key, phase, tier
-    from {{ source('analysis', 'user_influence') }}
+    select
+        author_key,
+        phase,
+        tier
+    from {{ ref('stg_analysis__user_influence') }}
 )
 
 select
@@ -39,7 +44,8 @@ select
     notes.share_count
 from notes
 left join influence
-    on influence.author_key = notes.author_key
-    and influence.phase = notes.phase
-left join topics on topics.note_id = notes.note_id
-left join sentiment on sentiment.note_id = notes.note_id
+    on
+        notes.author_key = influence.author_key
+        and notes.phase = influence.phase
+left join topics on notes.note_id = topics.note_id
+left join sentiment on notes.note_id = sentiment.note_id

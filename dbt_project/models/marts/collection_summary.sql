@@ -1,23 +1,44 @@
 -- What each collection month contributed: rows kept, new entities, and the ingest bookkeeping.
 with notes as (
-    select collection_month, count(*) as notes, count(distinct author_key) as note_authors
-    from {{ ref('stg_raw__notes') }} group by 1
+    select
+        collection_month,
+        count(*) as notes,
+        count(distinct author_key) as note_authors
+    from {{ ref('stg_raw__notes') }}
+    group by collection_month
 ),
 
 comments as (
-    select collection_month, count(*) as comments, count(*) filter (where is_top_level) as top_level_comments
-    from {{ ref('stg_raw__comments') }} group by 1
+    select
+        collection_month,
+        count(*) as comments,
+        count(*) filter (where is_top_level) as top_level_comments
+    from {{ ref('stg_raw__comments') }}
+    group by collection_month
 ),
 
 creators as (
-    select collection_month, count(*) as creator_profiles
-    from {{ ref('stg_raw__creators') }} group by 1
+    select
+        collection_month,
+        count(*) as creator_profiles
+    from {{ ref('stg_raw__creators') }}
+    group by collection_month
+),
+
+note_first_months as (
+    select
+        note_id,
+        min(collection_month) as collection_month
+    from {{ ref('stg_raw__notes') }}
+    group by note_id
 ),
 
 first_seen as (
-    select collection_month, count(*) as new_notes
-    from (select note_id, min(collection_month) as collection_month from {{ ref('stg_raw__notes') }} group by 1)
-    group by 1
+    select
+        collection_month,
+        count(*) as new_notes
+    from note_first_months
+    group by collection_month
 ),
 
 ingest as (
@@ -27,14 +48,16 @@ ingest as (
         sum(records_read) as records_read,
         sum(rejected) as records_rejected,
         sum(duplicates) as records_duplicate
-    from {{ source('raw', 'ingest_log') }}
-    group by 1
+    from {{ ref('stg_raw__ingest_log') }}
+    group by collection_month
 ),
 
 months as (
     select collection_month from notes
-    union select collection_month from comments
-    union select collection_month from creators
+    union
+    select collection_month from comments
+    union
+    select collection_month from creators
 )
 
 select

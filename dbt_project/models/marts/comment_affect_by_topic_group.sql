@@ -5,7 +5,9 @@ with comments as (
     where emotion is not null and stance is not null and topic_group is not null
 ),
 
-cells as (
+-- Per commenter group, then everyone as commenter_group 'all': a union rather than GROUPING SETS, which
+-- the duckdb dialect of sqlfluff cannot parse.
+by_group as (
     select
         topic_group,
         coalesce(commenter_group, 'all') as commenter_group,
@@ -13,7 +15,20 @@ cells as (
         stance,
         count(*) as comments
     from comments
-    group by grouping sets ((topic_group, emotion, stance), (topic_group, commenter_group, emotion, stance))
+    group by topic_group, commenter_group, emotion, stance
+),
+
+cells as (
+    select * from by_group
+    union all
+    select
+        topic_group,
+        'all' as commenter_group,
+        emotion,
+        stance,
+        sum(comments) as comments
+    from by_group
+    group by topic_group, emotion, stance
 )
 
 select

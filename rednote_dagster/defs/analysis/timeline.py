@@ -15,7 +15,7 @@ from rednote_dagster.lib.timeline import detect_breakpoints
 from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
 
 KEY = dg.AssetKey(["analysis", "phase_breakpoints"])
-DAILY = dg.AssetKey(["marts", "fig1_daily_notes"])
+DAILY = dg.AssetKey(["marts", "daily_note_counts"])
 
 
 class BreakpointConfig(dg.Config):
@@ -49,7 +49,7 @@ class BreakpointConfig(dg.Config):
     group_name="analysis",
     kinds={"duckdb", "polars"},
     description=(
-        "Configured vs detected phase boundaries: surge_start = peak day of marts.fig1_daily_notes, "
+        "Configured vs detected phase boundaries: surge_start = peak day of marts.daily_note_counts, "
         "stabilization_start = lowest observed day after the peak (method peak_trough, the paper's "
         "definition; earliest day on ties), plus a three-segment least-squares changepoint fit on "
         "log1p(notes) for comparison (method changepoint_l2)."
@@ -62,9 +62,9 @@ class BreakpointConfig(dg.Config):
 )
 def phase_breakpoints(context: dg.AssetExecutionContext, config: BreakpointConfig, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
-        daily = con.sql("SELECT ny_date, notes FROM marts.fig1_daily_notes").pl()
+        daily = con.sql("SELECT ny_date, notes FROM marts.daily_note_counts").pl()
     if daily.is_empty():
-        raise dg.Failure("marts.fig1_daily_notes is empty: no curve to find the boundaries on")
+        raise dg.Failure("marts.daily_note_counts is empty: no curve to find the boundaries on")
     bounds = PhaseBoundaries(dt.date.fromisoformat(config.surge_start), dt.date.fromisoformat(config.stabilization_start))
     table = detect_breakpoints(daily, bounds, ignore_zero_days=config.ignore_zero_days)
     with duckdb.get_connection() as con:

@@ -1,6 +1,7 @@
-"""Figure previews in materialization metadata: the report's own figure for a table, as a PNG in
-markdown, beside a markdown table of its data. The analysis assets and the dbt marts call this
-after writing, so the UI shows the same figure the report will."""
+"""Figure previews in the Dagster UI: the report's own figure for a table, as a PNG in markdown,
+beside a markdown table of its data, so the UI shows the same figure the report will. The analysis
+assets add theirs to their materialization after writing; the dbt marts, built in dbt's subprocess,
+get theirs from the report asset as observations (``mart_previews``)."""
 
 from typing import Any
 
@@ -28,3 +29,8 @@ def figure_preview(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, Any]
         "figure": dg.MetadataValue.md(png_markdown(png, f"Figure {spec.number}") if png else markdown_text(why_not)),
         "figure_data": dg.MetadataValue.md(markdown_table(first, max_rows=30)),
     }
+
+
+def mart_previews(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """{'marts.<table>': preview metadata} for every dbt mart the report draws a figure from."""
+    return {table: figure_preview(con, table) for table in FIGURES_BY_TABLE if table.startswith("marts.")}

@@ -9,23 +9,14 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from rednote_dagster.defs.report.previews import mart_previews
 from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData
 from rednote_dagster.lib.preview import markdown_table, markdown_text
 from rednote_dagster.lib.report.build import export_tables, read_report, write_report
+from rednote_dagster.lib.report.images import png_renderer
+from rednote_dagster.lib.report.inputs import report_asset_keys
 
 KEY = dg.AssetKey(["report", "study_report"])
-# Everything the report reads; partitioned upstreams count with all their partitions.
-REPORT_INPUTS = [
-    ["marts", "fig1_daily_notes"], ["marts", "fig2_engagement_by_phase_influence"],
-    ["marts", "fig3_phase_transitions"], ["marts", "fig4_topic_share_by_influence"],
-    ["marts", "fig6_sentiment_by_topic"], ["marts", "fig7_sentiment_by_topic_influence"],
-    ["marts", "collection_summary"], ["analysis", "category_engagement"], ["analysis", "sentiment_chi_square"],
-    ["analysis", "coding_agreement"], ["analysis", "user_influence"], ["analysis", "phase_breakpoints"],
-    ["enrich", "topic_info"], ["enrich", "note_sentiment"], ["enrich", "comment_sentiment"],
-    ["enrich", "note_topics"], ["raw", "notes"], ["enrich", "comment_emotion"], ["enrich", "comment_stance"],
-    ["marts", "comment_affect_by_topic_group"], ["analysis", "stage_timeline"], ["analysis", "sampling_frame"],
-    ["analysis", "comment_affect_chi_square"],
-]
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -47,7 +38,8 @@ def code_version() -> str:
 
 @dg.asset(
     key=KEY,
-    deps=[dg.AssetKey(k) for k in REPORT_INPUTS],
+    # every table the report reads (lib/report/inputs.py); partitioned upstreams count with all their partitions
+    deps=[dg.AssetKey.from_user_string(key) for key in report_asset_keys()],
     pool=DUCKDB_POOL,
     group_name="report",
     kinds={"plotly", "html"},
@@ -66,6 +58,10 @@ def study_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, redn
     with duckdb.get_connection() as con:
         report = read_report(con, synthetic=synthetic, code_version=code_version())
         exported = export_tables(con, paths.reports)
+        # the marts' figure previews, as observations: dbt builds the marts in its own process
+        with png_renderer():
+            for table, preview in mart_previews(con).items():
+                context.log_event(dg.AssetObservation(asset_key=dg.AssetKey(table.split(".")), metadata=preview))
     path = write_report(report, paths.reports / "report.html")
     missing = [f"Figure {f.spec.number}: {f.missing}" for f in report.figures if f.figure is None]
     for line in missing:

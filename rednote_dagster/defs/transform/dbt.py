@@ -8,14 +8,18 @@ The project is split into two ``@dbt_assets`` definitions, because Python assets
 ``intermediate/int_notes_labelled`` (dbt). One op holding both ends would be a cycle.
 
 * ``rednote_dbt_models``: everything built from the raw layer alone (staging, current views, phases,
-  author activity, collection_summary, fig1).
+  author activity, collection_summary, daily_note_counts).
 * ``rednote_dbt_analysis_models``: everything downstream of the ``enrich`` or ``analysis`` sources
-  (stg_enrich__*, int_notes_labelled, the Feng et al. figure marts). Keeping the enrich staging views here
-  too means the first definition runs on a warehouse that holds only the raw layer (DuckDB binds a view's
-  tables when it is created, so a view over a missing enrich table would fail).
+  (stg_enrich__*, stg_analysis__user_influence, int_notes_labelled, the other Feng et al. figure marts).
+  Keeping those staging views here too means the first definition runs on a warehouse that holds only the
+  raw layer (DuckDB binds a view's tables when it is created, so a view over a missing table would fail).
+
+dbt gets the warehouse file and the phase boundaries as ``--vars`` (``build_vars``), and its events
+reach Dagster as dbt emits them. The marts' figure previews are drawn by the report asset
+(defs/report/study_report.py), not here.
 """
 
-import os
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,10 +28,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL
-from rednote_dagster.lib.report.images import png_renderer
 from rednote_dagster.defs.transform.project import dbt_project
+from rednote_dagster.lib.phases import dbt_vars
 
 # dbt selector of the models that need Python-written labels or analyses (union of the two graphs).
 LABELLED_MODELS = "source:enrich+ source:analysis+"
@@ -57,21 +60,9 @@ def _rednote_dbt_assets(name: str, *, select: str = "fqn:*", exclude: str = "") 
         pool=DUCKDB_POOL,
     )
     def _assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
-        # dbt writes the same warehouse file as the Python assets (profiles.yml reads this variable).
-        os.environ["REDNOTE_WAREHOUSE"] = duckdb.database
-        # The dbt process holds the warehouse until it exits, so figure previews are added afterwards;
-        # a failed build still reports what it materialized before failing.
-        events, failure = [], None
-        try:
-            for event in dbt.cli(["build"], context=context, target_path=dbt_target_path(duckdb.database)).stream():
-                events.append(event)
-        except Exception as exc:  # re-raised below, after the events
-            failure = exc
-        with duckdb.get_connection() as con, png_renderer():
-            for event in events:
-                yield with_figure_preview(context, con, event)
-        if failure is not None:
-            raise failure
+        # events reach Dagster as dbt emits them; a failed build has reported what it built before failing
+        args = ["build", "--vars", build_vars(duckdb.database)]
+        yield from dbt.cli(args, context=context, target_path=dbt_target_path(duckdb.database)).stream()
 
     return _assets
 
@@ -85,16 +76,10 @@ def dbt_target_path(warehouse: str) -> Path:
     return Path(warehouse).resolve().parent / "dbt_target"
 
 
-def with_figure_preview(context: dg.AssetExecutionContext, con, event):
-    """The event with the report figure of its mart added to its metadata, when the mart has one."""
-    if isinstance(event, dg.Output):
-        key = context.asset_key_for_output(event.output_name)
-    elif isinstance(event, dg.AssetMaterialization):
-        key = event.asset_key
-    else:
-        return event
-    preview = figure_preview(con, ".".join(key.path)) if len(key.path) == 2 else {}
-    return event.with_metadata({**event.metadata, **preview}) if preview else event
+def build_vars(warehouse: str) -> str:
+    """dbt's ``--vars``: the warehouse file the Python assets write (profiles.yml reads the var
+    ``warehouse``) and the phase boundaries of lib/phases.py."""
+    return json.dumps({"warehouse": warehouse, **dbt_vars()}, sort_keys=True)
 
 
 rednote_dbt_models = _rednote_dbt_assets("rednote_dbt_models", exclude=LABELLED_MODELS)

@@ -19,12 +19,13 @@ import duckdb
 import plotly.graph_objects as go
 import plotly.offline
 import polars as pl
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from rednote_dagster.lib.exports import atomic_path, write_csv
 from rednote_dagster.lib.report.figures import FIGURES, FigureSpec
-from rednote_dagster.lib.report.paper import paper_vs_pipeline
+from rednote_dagster.lib.report.inputs import missing_inputs, tables_of
+from rednote_dagster.lib.report.paper import PAPER_VALUES, paper_vs_pipeline
 from rednote_dagster.lib.warehouse import table_exists
 
 # Schemas whose tables are exported next to the report (the figure data and the analyses).
@@ -63,19 +64,11 @@ class StudyReport:
 
 
 # -- reading -------------------------------------------------------------------------------------
-_READ_TABLE = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_]\w*\.[A-Za-z_]\w*)", re.IGNORECASE)
-
-
-def tables_of(sql: str) -> list[str]:
-    """schema.table names a report query reads (FROM / JOIN targets; our queries name tables that way)."""
-    return _READ_TABLE.findall(sql)
-
-
 def figure_frames(con: duckdb.DuckDBPyConnection, spec: FigureSpec) -> tuple[dict[str, pl.DataFrame | None], str | None]:
     """The spec's frames, None for a missing optional one; (…, reason) when a required one is missing."""
     frames: dict[str, pl.DataFrame | None] = {}
     for name, sql in spec.queries.items():
-        missing = [t for t in tables_of(sql) if not table_exists(con, t)]
+        missing = missing_inputs(con, sql)
         if missing:
             if name in spec.optional:
                 frames[name] = None
@@ -95,66 +88,94 @@ def render_figure(con: duckdb.DuckDBPyConnection, spec: FigureSpec) -> RenderedF
     return RenderedFigure(spec, spec.build(**frames))
 
 
-def _query_table(con, title: str, note: str, sql: str) -> ReportTable:
-    missing = [t for t in tables_of(sql) if not table_exists(con, t)]
-    if missing:
-        return ReportTable(title, note, None, f"{', '.join(missing)} not materialized yet")
-    return ReportTable(title, note, con.sql(sql).pl())
+@dataclass(frozen=True)
+class TableQuery:
+    """A table of the report: its heading, the note under it and the SQL that reads it."""
+
+    title: str
+    note: str
+    sql: str
+
+    def read(self, con: duckdb.DuckDBPyConnection) -> ReportTable:
+        missing = missing_inputs(con, self.sql)
+        if missing:
+            return ReportTable(self.title, self.note, None, f"{', '.join(missing)} not materialized yet")
+        return ReportTable(self.title, self.note, con.sql(self.sql).pl())
+
+
+REPORT_TABLES: tuple[TableQuery, ...] = (
+    TableQuery("Sentiment by influence: χ² test of independence",
+               "Notes passing the 0.3 confidence filter, then up to 400 per tier drawn with a fixed seed "
+               "(Feng et al. §4.1). Quote the permutation p-value when the expected-count rule fails.",
+               "SELECT report AS result, n_high, n_low, n_high_available, n_low_available, "
+               "round(cramers_v, 3) AS cramers_v, round(min_expected, 2) AS min_expected, "
+               "cells_expected_below_5, round(p_value_permutation, 4) AS p_permutation, "
+               "coalesce(warning, '') AS warning FROM analysis.sentiment_chi_square"),
+    TableQuery("χ² observed and expected counts", "Sentiment score (−2 … 2) by influence tier.",
+               "SELECT \"group\" AS tier, score, observed, round(expected, 2) AS expected "
+               "FROM analysis.sentiment_chi_square_table ORDER BY tier, score"),
+    TableQuery("Topic coding agreement (Cohen's κ)",
+               "Model vs each coder and vs their consensus on the held-out half of the manual coding, and "
+               "the coders vs each other, at code and category level.",
+               "SELECT comparison, level, n, round(kappa, 3) AS kappa, round(percent_agreement, 3) AS agreement "
+               "FROM analysis.coding_agreement WHERE category = 'all' ORDER BY comparison, level"),
+    TableQuery("Influence weights (entropy weight method)",
+               "Weight of each engagement indicator per phase; authors with fewer than 3 notes in a phase "
+               "are inactive and not scored; the top 25 % by score are high influence.",
+               "SELECT phase, indicator, round(weight, 4) AS weight, round(entropy, 4) AS entropy, n_active, "
+               "degenerate FROM analysis.user_influence_weights "
+               "ORDER BY array_position(['pre_ban', 'surge', 'stabilization', 'all'], phase), indicator"),
+    TableQuery("Phases: configured vs detected",
+               "Configured boundaries (dbt vars) beside the peak / post-peak trough and an L2 change-point "
+               "search on the daily curve.",
+               "SELECT boundary, configured_date, detected_date, days_off, method, notes_on_detected "
+               "FROM analysis.phase_breakpoints ORDER BY method DESC, configured_date"),
+    TableQuery("BERTopic clusters (largest 15)",
+               "Unsupervised topics beside the taxonomy: c-TF-IDF words and the model version that "
+               "assigned them.",
+               "SELECT topic, size, name, top_words, model_version FROM enrich.topic_info "
+               "WHERE topic <> -1 ORDER BY size DESC, topic LIMIT 15"),
+    TableQuery("Comment emotion, stance and topic group: χ² tests (Li et al.)",
+               "All labelled comments; empty rows and columns dropped. Quote the permutation p-value when "
+               "the expected-count rule fails.",
+               "SELECT variables, n, coalesce(report, warning) AS result, round(min_expected, 2) AS "
+               "min_expected, cells_expected_below_5, round(p_value_permutation, 4) AS p_permutation, "
+               "coalesce(warning, '') AS warning FROM analysis.comment_affect_chi_square"),
+    TableQuery("Sampling frame quotas (Jing & Zhang §3)",
+               "Posts allocated to each hashtag in proportion to its discussion volume (largest remainder), "
+               "and how many the corpus could supply; the posts and their comments are CSVs under "
+               "reports/sampling_frame/.",
+               "SELECT hashtag, volume, round(share, 4) AS share, round(exact, 2) AS exact, quota, sampled "
+               "FROM analysis.sampling_frame_quotas"),
+    TableQuery("Collection months",
+               "What each crawl month contributed; records_read = accepted + rejected + duplicate per file.",
+               "SELECT * FROM marts.collection_summary ORDER BY collection_month"),
+)
+
+
+PROVENANCE_TABLES: tuple[TableQuery, ...] = (
+    TableQuery("Partitions and crawl dates",
+               "Collection months in the warehouse, with the crawl timestamps of their notes.",
+               "SELECT collection_month, count(*) AS notes, min(crawled_at) AS first_crawl, "
+               "max(crawled_at) AS last_crawl FROM raw.notes GROUP BY collection_month ORDER BY collection_month"),
+    TableQuery("Source files", "Files read per collection month and entity (raw.ingest_log).",
+               "SELECT collection_month, entity, count(DISTINCT source_file) AS files, sum(records_read) AS read, "
+               "sum(accepted) AS accepted, sum(rejected) AS rejected, sum(duplicates) AS duplicates "
+               "FROM raw.ingest_log GROUP BY ALL ORDER BY collection_month, entity"),
+)
+LABEL_TABLES = ("enrich.note_sentiment", "enrich.comment_sentiment", "enrich.note_topics",
+                "enrich.comment_emotion", "enrich.comment_stance")
 
 
 def report_tables(con: duckdb.DuckDBPyConnection) -> list[ReportTable]:
-    return [
-        _query_table(con, "Sentiment by influence: χ² test of independence",
-                     "Notes passing the 0.3 confidence filter, then up to 400 per tier drawn with a fixed seed "
-                     "(Feng et al. §4.1). Quote the permutation p-value when the expected-count rule fails.",
-                     "SELECT report AS result, n_high, n_low, n_high_available, n_low_available, "
-                     "round(cramers_v, 3) AS cramers_v, round(min_expected, 2) AS min_expected, "
-                     "cells_expected_below_5, round(p_value_permutation, 4) AS p_permutation, "
-                     "coalesce(warning, '') AS warning FROM analysis.sentiment_chi_square"),
-        _query_table(con, "χ² observed and expected counts", "Sentiment score (−2 … 2) by influence tier.",
-                     "SELECT \"group\" AS tier, score, observed, round(expected, 2) AS expected "
-                     "FROM analysis.sentiment_chi_square_table ORDER BY tier, score"),
-        _query_table(con, "Topic coding agreement (Cohen's κ)",
-                     "Model vs each coder and vs their consensus on the held-out half of the manual coding, and "
-                     "the coders vs each other, at code and category level.",
-                     "SELECT comparison, level, n, round(kappa, 3) AS kappa, round(percent_agreement, 3) AS agreement "
-                     "FROM analysis.coding_agreement WHERE category = 'all' ORDER BY comparison, level"),
-        _query_table(con, "Influence weights (entropy weight method)",
-                     "Weight of each engagement indicator per phase; authors with fewer than 3 notes in a phase "
-                     "are inactive and not scored; the top 25 % by score are high influence.",
-                     "SELECT phase, indicator, round(weight, 4) AS weight, round(entropy, 4) AS entropy, n_active, "
-                     "degenerate FROM analysis.user_influence_weights "
-                     "ORDER BY array_position(['pre_ban', 'surge', 'stabilization', 'all'], phase), indicator"),
-        _query_table(con, "Phases: configured vs detected",
-                     "Configured boundaries (dbt vars) beside the peak / post-peak trough and an L2 change-point "
-                     "search on the daily curve.",
-                     "SELECT boundary, configured_date, detected_date, days_off, method, notes_on_detected "
-                     "FROM analysis.phase_breakpoints ORDER BY method DESC, configured_date"),
-        _query_table(con, "BERTopic clusters (largest 15)",
-                     "Unsupervised topics beside the taxonomy: c-TF-IDF words and the model version that "
-                     "assigned them.",
-                     "SELECT topic, size, name, top_words, model_version FROM enrich.topic_info "
-                     "WHERE topic <> -1 ORDER BY size DESC, topic LIMIT 15"),
-        _query_table(con, "Comment emotion, stance and topic group: χ² tests (Li et al.)",
-                     "All labelled comments; empty rows and columns dropped. Quote the permutation p-value when "
-                     "the expected-count rule fails.",
-                     "SELECT variables, n, coalesce(report, warning) AS result, round(min_expected, 2) AS "
-                     "min_expected, cells_expected_below_5, round(p_value_permutation, 4) AS p_permutation, "
-                     "coalesce(warning, '') AS warning FROM analysis.comment_affect_chi_square"),
-        _query_table(con, "Sampling frame quotas (Jing & Zhang §3)",
-                     "Posts allocated to each hashtag in proportion to its discussion volume (largest remainder), "
-                     "and how many the corpus could supply; the posts and their comments are CSVs under "
-                     "reports/sampling_frame/.",
-                     "SELECT hashtag, volume, round(share, 4) AS share, round(exact, 2) AS exact, quota, sampled "
-                     "FROM analysis.sampling_frame_quotas"),
-        _query_table(con, "Collection months",
-                     "What each crawl month contributed; records_read = accepted + rejected + duplicate per file.",
-                     "SELECT * FROM marts.collection_summary ORDER BY collection_month"),
-    ]
+    return [query.read(con) for query in REPORT_TABLES]
 
 
-LABEL_TABLES = ("enrich.note_sentiment", "enrich.comment_sentiment", "enrich.note_topics",
-                "enrich.comment_emotion", "enrich.comment_stance")
+def report_reads() -> list[str]:
+    """Every table the report can read, each once: its figures, tables, provenance and paper values."""
+    queries = [sql for spec in FIGURES for sql in spec.queries.values()]
+    queries += [q.sql for q in (*REPORT_TABLES, *PROVENANCE_TABLES)] + [v.sql for v in PAPER_VALUES]
+    return list(dict.fromkeys([t for sql in queries for t in tables_of(sql)] + list(LABEL_TABLES)))
 
 
 def provenance_tables(con: duckdb.DuckDBPyConnection) -> list[ReportTable]:
@@ -174,17 +195,7 @@ def provenance_tables(con: duckdb.DuckDBPyConnection) -> list[ReportTable]:
         "its rows; scheme_version carries the label scheme's prompt fingerprint.",
         pl.concat(labels).sort("labels", "backend", "model_id") if labels else None,
         None if labels else "no label tables materialized yet")
-    return [
-        model_table,
-        _query_table(con, "Partitions and crawl dates",
-                     "Collection months in the warehouse, with the crawl timestamps of their notes.",
-                     "SELECT collection_month, count(*) AS notes, min(crawled_at) AS first_crawl, "
-                     "max(crawled_at) AS last_crawl FROM raw.notes GROUP BY collection_month ORDER BY collection_month"),
-        _query_table(con, "Source files", "Files read per collection month and entity (raw.ingest_log).",
-                     "SELECT collection_month, entity, count(DISTINCT source_file) AS files, sum(records_read) AS read, "
-                     "sum(accepted) AS accepted, sum(rejected) AS rejected, sum(duplicates) AS duplicates "
-                     "FROM raw.ingest_log GROUP BY ALL ORDER BY collection_month, entity"),
-    ]
+    return [model_table, *(query.read(con) for query in PROVENANCE_TABLES)]
 
 
 def read_report(con: duckdb.DuckDBPyConnection, *, synthetic: bool, code_version: str) -> StudyReport:
@@ -228,69 +239,19 @@ def figure_html(rendered: RenderedFigure) -> str:
                                    config=PLOTLY_CONFIG)
 
 
-TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>RedNote migration study: Feng et al. (2025) figures reproduced</title>
-<style>
- body { font-family: Helvetica, Arial, sans-serif; max-width: 1180px; margin: 2em auto; padding: 0 1em; color: #222; }
- h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
- .banner { background: #fff3cd; border: 1px solid #e0c36a; padding: .8em 1em; border-radius: 4px; }
- table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .88em; }
- th, td { border: 1px solid #ddd; padding: .3em .6em; text-align: left; vertical-align: top; }
- th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; } td.null { color: #999; }
- .caption { color: #555; font-size: .92em; } .missing { color: #a33; } figure { margin: 1.5em 0; }
- nav a { margin-right: .8em; } code { background: #f5f5f5; padding: 0 .2em; }
-</style>
-<script type="text/javascript">{{ plotly_js }}</script>
-</head><body>
-<h1>RedNote migration study: Feng, Dong &amp; Lei (2025) reproduced</h1>
-{% if synthetic %}<p class="banner" id="synthetic-banner"><strong>Synthetic corpus.</strong> The input is the
-bundled synthetic corpus, planted to the shape of the paper's findings at a smaller scale. The pipeline's numbers
-below describe that corpus, not RedNote.</p>{% endif %}
-<p>Generated {{ generated_at }} by rednote_dagster {{ code_version }}.
-Figures: {{ drawn }} of {{ figures|length }} drawn.</p>
-<nav>{% for f in figures %}<a href="#{{ f.spec.slug }}">Fig. {{ f.spec.number }}</a>{% endfor %}
-<a href="#paper-vs-pipeline">Paper vs pipeline</a><a href="#tables">Tables</a><a href="#provenance">Provenance</a></nav>
-
-<h2>Figures</h2>
-{% for f in figures %}<figure id="{{ f.spec.slug }}-block" class="report-figure">
-{% if f.figure is not none %}{{ f.html }}{% else %}<p class="missing">Figure {{ f.spec.number }} ({{ f.spec.title }})
-not drawn: {{ f.missing }}.</p>{% endif %}
-<figcaption class="caption"><strong>Figure {{ f.spec.number }}.</strong> {{ f.spec.caption }}
-Data: <code>{{ f.spec.table }}</code>.</figcaption></figure>
-{% endfor %}
-
-<h2 id="paper-vs-pipeline">Paper vs pipeline</h2>
-<p class="caption">Feng et al.'s published values beside this run's{% if synthetic %} (<strong>synthetic
-corpus</strong>){% endif %}.</p>
-{{ paper_html }}
-
-<h2 id="tables">Tables</h2>
-{% for t in tables %}<h3>{{ t.title }}</h3><p class="caption">{{ t.note }}</p>
-{% if t.frame is not none %}{{ t.html }}{% else %}<p class="missing">Not available: {{ t.missing }}.</p>{% endif %}
-{% endfor %}
-
-<h2 id="provenance">Provenance</h2>
-<p class="caption">Code version: <code>{{ code_version }}</code>. Warehouse content digest:
-<code>{{ digest }}</code>.</p>
-{% for t in provenance %}<h3>{{ t.title }}</h3><p class="caption">{{ t.note }}</p>
-{% if t.frame is not none %}{{ t.html }}{% else %}<p class="missing">Not available: {{ t.missing }}.</p>{% endif %}
-{% endfor %}
-</body></html>
-"""
+# the page around the figures and tables: templates/report.html (package data, see pyproject.toml)
+_TEMPLATES = Environment(loader=PackageLoader("rednote_dagster.lib.report", "templates"),
+                         autoescape=select_autoescape(default=True))
 
 
 def render_html(report: StudyReport, generated_at: str) -> str:
-    env = Environment(autoescape=select_autoescape(default=True))
     # Figures and tables are built as HTML here (Markup); everything else the template escapes.
     figures = [dict(spec=f.spec, figure=f.figure, missing=f.missing, html=Markup(figure_html(f))) for f in report.figures]
-    tables = [dict(title=t.title, note=t.note, frame=t.frame, missing=t.missing, html=Markup(html_table(t.frame)))
-              for t in report.tables]
-    provenance = [dict(title=t.title, note=t.note, frame=t.frame, missing=t.missing, html=Markup(html_table(t.frame)))
-                  for t in report.provenance]
+    tables, provenance = ([dict(title=t.title, note=t.note, frame=t.frame, missing=t.missing,
+                                html=Markup(html_table(t.frame))) for t in group]
+                          for group in (report.tables, report.provenance))
     digest = content_digest(report)
-    return env.from_string(TEMPLATE).render(
+    return _TEMPLATES.get_template("report.html").render(
         plotly_js=Markup(plotly.offline.get_plotlyjs()), synthetic=report.synthetic, generated_at=generated_at,
         code_version=report.code_version, figures=figures, drawn=report.drawn, tables=tables,
         paper_html=Markup(html_table(report.paper)), provenance=provenance, digest=digest,

@@ -286,29 +286,29 @@ FIGURES: tuple[FigureSpec, ...] = (
         "1", "Notes per day and migration phases",
         "Current notes per New York calendar day, the configured phases shaded, and the peak and post-peak "
         "trough the pipeline detected (analysis.phase_breakpoints) marked.",
-        "marts.fig1_daily_notes",
-        {"daily": "SELECT ny_date, phase, notes FROM marts.fig1_daily_notes ORDER BY ny_date",
+        "marts.daily_note_counts",
+        {"daily": "SELECT ny_date, phase, notes FROM marts.daily_note_counts ORDER BY ny_date",
          "breakpoints": "SELECT * FROM analysis.phase_breakpoints ORDER BY boundary, method"},
         daily_notes_figure, optional=frozenset({"breakpoints"}), also_previews=("analysis.phase_breakpoints",)),
     FigureSpec(
         "2", "Engagement by phase and influence",
         "Mean likes, collects, comments and shares per note by phase, for the authors' influence tier in that "
         "phase (log scale). Unreported counts are left out of the mean.",
-        "marts.fig2_engagement_by_phase_influence",
-        {"engagement": "SELECT * FROM marts.fig2_engagement_by_phase_influence ORDER BY phase, tier"},
+        "marts.engagement_by_phase_and_tier",
+        {"engagement": "SELECT * FROM marts.engagement_by_phase_and_tier ORDER BY phase, tier"},
         engagement_figure),
     FigureSpec(
         "3", "User trajectories across phases",
         "Users moving between high influence (top 25 %), low influence and inactive (< 3 notes in the phase) "
         "from one phase to the next.",
-        "marts.fig3_phase_transitions",
-        {"transitions": "SELECT * FROM marts.fig3_phase_transitions ORDER BY from_phase, from_tier, to_tier"},
+        "marts.tier_transitions",
+        {"transitions": "SELECT * FROM marts.tier_transitions ORDER BY from_phase, from_tier, to_tier"},
         transitions_figure),
     FigureSpec(
         "4", "Topic proportion by influence level",
         "Each taxonomy code's share of the tier's coded notes (the author's tier in the note's phase).",
-        "marts.fig4_topic_share_by_influence",
-        {"shares": "SELECT * FROM marts.fig4_topic_share_by_influence ORDER BY tier, code"},
+        "marts.topic_share_by_tier",
+        {"shares": "SELECT * FROM marts.topic_share_by_tier ORDER BY tier, code"},
         topic_share_figure),
     FigureSpec(
         "5", "Top topics of high-influence users by engagement entropy",
@@ -321,14 +321,14 @@ FIGURES: tuple[FigureSpec, ...] = (
         "6", "Sentiment by topic",
         "Unweighted mean sentiment score (−2 very negative … 2 very positive) per topic code over the notes "
         "passing the confidence filter.",
-        "marts.fig6_sentiment_by_topic",
-        {"sentiment": "SELECT * FROM marts.fig6_sentiment_by_topic ORDER BY code"},
+        "marts.sentiment_by_topic",
+        {"sentiment": "SELECT * FROM marts.sentiment_by_topic ORDER BY code"},
         sentiment_by_topic_figure),
     FigureSpec(
         "7", "Sentiment by topic and influence",
         "Mean sentiment per topic code for high- and low-influence users' notes.",
-        "marts.fig7_sentiment_by_topic_influence",
-        {"sentiment": "SELECT * FROM marts.fig7_sentiment_by_topic_influence ORDER BY code, tier"},
+        "marts.sentiment_by_topic_and_tier",
+        {"sentiment": "SELECT * FROM marts.sentiment_by_topic_and_tier ORDER BY code, tier"},
         sentiment_by_topic_influence_figure),
     FigureSpec(
         "8", "Stages of the exchange",

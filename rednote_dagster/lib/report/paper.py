@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from rednote_dagster.lib.warehouse import table_exists
+from rednote_dagster.lib.report.inputs import missing_inputs
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,7 @@ class PaperValue:
     quantity: str
     paper: str
     source: str
-    sql: str
-    tables: tuple[str, ...]
+    sql: str  # the tables it reads are checked against lib/report/inputs.py
 
 
 def _breakpoint(boundary: str) -> str:
@@ -31,7 +30,7 @@ def _breakpoint(boundary: str) -> str:
 
 
 def _sentiment(codes: tuple[str, ...], tier: str | None = None) -> str:
-    table = "marts.fig7_sentiment_by_topic_influence" if tier else "marts.fig6_sentiment_by_topic"
+    table = "marts.sentiment_by_topic_and_tier" if tier else "marts.sentiment_by_topic"
     where = f" AND tier = '{tier}'" if tier else ""
     listed = ", ".join(f"'{c}'" for c in codes)
     return (f"SELECT string_agg(code_name || ' ' || coalesce(printf('%.2f', mean_score), 'n/a'), '; ' "
@@ -46,56 +45,50 @@ def _fig5(code: str) -> str:
 
 PAPER_VALUES: tuple[PaperValue, ...] = (
     PaperValue("Peak of notes per day", "2,106 notes on Jan 19, 2025", "§5, Figure 1",
-               _breakpoint("surge_start"), ("analysis.phase_breakpoints",)),
+               _breakpoint("surge_start")),
     PaperValue("Post-peak trough", "64 notes on Apr 4, 2025", "§5, Figure 1",
-               _breakpoint("stabilization_start"), ("analysis.phase_breakpoints",)),
+               _breakpoint("stabilization_start")),
     PaperValue("Pre-Ban likes per note, high vs low influence", "over 1,600 vs 23.5", "§6.1, Figure 2",
                "SELECT printf('%,.1f', max(mean_likes) FILTER (tier = 'high')) || ' vs ' || "
                "printf('%,.1f', max(mean_likes) FILTER (tier = 'low')) "
-               "FROM marts.fig2_engagement_by_phase_influence WHERE phase = 'pre_ban'",
-               ("marts.fig2_engagement_by_phase_influence",)),
+               "FROM marts.engagement_by_phase_and_tier WHERE phase = 'pre_ban'"),
     PaperValue("Highest mean sentiment by topic", "Friendship & Community 0.47; Food / Fashion / Lifestyle 0.39; "
-               "Marketing & E-Commerce 0.36", "§6.4, Figure 6", _sentiment(("5c", "2c", "4")),
-               ("marts.fig6_sentiment_by_topic",)),
+               "Marketing & E-Commerce 0.36", "§6.4, Figure 6", _sentiment(("5c", "2c", "4"))),
     PaperValue("Lowest mean sentiment by topic", "Political & Social Movements, Digital Nationalism & "
                "Globalization and TikTok Ban / Censorship are the lowest (values not given)", "§6.4, Figure 6",
                "SELECT string_agg(code_name || ' ' || printf('%.2f', mean_score), '; ' ORDER BY mean_score) FROM "
-               "(SELECT * FROM marts.fig6_sentiment_by_topic WHERE mean_score IS NOT NULL ORDER BY mean_score LIMIT 3)",
-               ("marts.fig6_sentiment_by_topic",)),
+               "(SELECT * FROM marts.sentiment_by_topic WHERE mean_score IS NOT NULL ORDER BY mean_score LIMIT 3)"),
     PaperValue("Arts & Creativity sentiment, low vs high influence", "above 0.55 vs 0.07", "§6.4, Figure 7",
                "SELECT coalesce(printf('%.2f', max(mean_score) FILTER (tier = 'low')), 'n/a') || ' vs ' || "
                "coalesce(printf('%.2f', max(mean_score) FILTER (tier = 'high')), 'n/a') "
-               "FROM marts.fig7_sentiment_by_topic_influence WHERE code = '6'",
-               ("marts.fig7_sentiment_by_topic_influence",)),
+               "FROM marts.sentiment_by_topic_and_tier WHERE code = '6'"),
     PaperValue("High-influence sentiment on ideological topics", "Digital Nationalism & Globalization about "
                "−0.18; Free Speech & Digital Rights about −0.1", "§6.4, Figure 7",
-               _sentiment(("3c", "3b"), tier="high"), ("marts.fig7_sentiment_by_topic_influence",)),
+               _sentiment(("3c", "3b"), tier="high")),
     PaperValue("Food / Fashion / Lifestyle engagement score, high influence", "0.50 (Pre-Ban) → 0.81 (Stabilization)",
-               "§6.3, Figure 5", _fig5("2c"), ("analysis.category_engagement",)),
+               "§6.3, Figure 5", _fig5("2c")),
     PaperValue("Marketing & E-Commerce engagement score, high influence", "0.00 (Pre-Ban) → 0.51 (Stabilization)",
-               "§6.3, Figure 5", _fig5("4"), ("analysis.category_engagement",)),
+               "§6.3, Figure 5", _fig5("4")),
     PaperValue("Self-Expression / Personal Stories engagement score", "peaks in the Surge (0.67), 0.50 in "
-               "Stabilization", "§6.3, Figure 5", _fig5("5b"), ("analysis.category_engagement",)),
+               "Stabilization", "§6.3, Figure 5", _fig5("5b")),
     PaperValue("Topic coding agreement, model vs manual (Cohen's κ)", "0.82 (10 % of LLM-labelled posts "
                "re-validated)", "§4.2",
                "SELECT printf('%.2f', kappa) || ' (N = ' || n || ', held-out notes vs the coders'' consensus)' "
                "FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code' "
-               "AND category = 'all'", ("analysis.coding_agreement",)),
+               "AND category = 'all'"),
     PaperValue("Sentiment distribution, high vs low influence (χ², 400 notes per group after the 0.3 "
                "confidence filter)", "test reported as conducted; statistic not given", "§4.1",
-               "SELECT report FROM analysis.sentiment_chi_square", ("analysis.sentiment_chi_square",)),
+               "SELECT report FROM analysis.sentiment_chi_square"),
 )
 
 
 PAPER_VALUES += (
     PaperValue("Sampling quotas for #猫税, #tiktokrefugees, #cattax, #tiktokrefugee (N = 200)", "6 / 12 / 175 / 7",
                "Jing & Zhang 2026, §3",
-               "SELECT string_agg(quota::VARCHAR, ' / ') FROM analysis.sampling_frame_quotas",
-               ("analysis.sampling_frame_quotas",)),
+               "SELECT string_agg(quota::VARCHAR, ' / ') FROM analysis.sampling_frame_quotas"),
     PaperValue("Order of the stages", "cat tax play → 对账 everyday comparison → Li Hua letters",
                "Jing & Zhang 2026; Cheng 2025",
-               "SELECT string_agg(stage, ' → ' ORDER BY peak_week) FROM analysis.stage_peaks WHERE entity = 'note'",
-               ("analysis.stage_peaks",)),
+               "SELECT string_agg(stage, ' → ' ORDER BY peak_week) FROM analysis.stage_peaks WHERE entity = 'note'"),
 )
 
 
@@ -103,7 +96,7 @@ def paper_vs_pipeline(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per published value: quantity, the paper's value and source, and ours (or why not)."""
     rows = []
     for value in PAPER_VALUES:
-        missing = [t for t in value.tables if not table_exists(con, t)]
+        missing = missing_inputs(con, value.sql)
         if missing:
             ours = f"not computed ({', '.join(missing)} missing)"
         else:

@@ -4,7 +4,9 @@ with notes as (
 ),
 
 per_day as (
-    select ny_date, count(*) as notes
+    select
+        ny_date,
+        count(*) as notes
     from notes
     group by ny_date
 ),

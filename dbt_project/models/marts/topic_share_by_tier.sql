@@ -5,7 +5,13 @@ with notes as (
 ),
 
 counts as (
-    select tier, code, code_name, category, category_name, count(*) as notes
+    select
+        tier,
+        code,
+        code_name,
+        category,
+        category_name,
+        count(*) as notes
     from notes
     group by tier, code, code_name, category, category_name
 )

@@ -1,19 +1,29 @@
 -- Feng et al. Figure 3: the Sankey of users' tiers from one phase to the next. Every author in the study
 -- appears in every step; an author without a tier in a phase (no or too few notes) is inactive there.
 with tiers as (
-    select author_key, phase, tier
-    from {{ source('analysis', 'user_influence') }}
+    select
+        author_key,
+        phase,
+        tier
+    from {{ ref('stg_analysis__user_influence') }}
     where phase in ('pre_ban', 'surge', 'stabilization')
 ),
 
 users as (
-    select author_key from {{ ref('int_author_phase_activity') }} where phase = 'all'
+    select author_key from {{ ref('int_author_phase_activity') }}
+    where phase = 'all'
     union
     select author_key from tiers
 ),
 
 steps as (
-    select * from (values ('pre_ban', 'surge'), ('surge', 'stabilization')) as t (from_phase, to_phase)
+    select
+        'pre_ban' as from_phase,
+        'surge' as to_phase
+    union all
+    select
+        'surge' as from_phase,
+        'stabilization' as to_phase
 ),
 
 flows as (
@@ -25,9 +35,9 @@ flows as (
     from users
     cross join steps
     left join tiers as from_tiers
-        on from_tiers.author_key = users.author_key and from_tiers.phase = steps.from_phase
+        on users.author_key = from_tiers.author_key and steps.from_phase = from_tiers.phase
     left join tiers as to_tiers
-        on to_tiers.author_key = users.author_key and to_tiers.phase = steps.to_phase
+        on users.author_key = to_tiers.author_key and steps.to_phase = to_tiers.phase
     where users.author_key is not null
 )
 
