@@ -24,7 +24,7 @@ $(BIN)/activate: pyproject.toml constraints.txt
 
 install: $(BIN)/activate
 
-# dagster-dbt needs target/manifest.json at import time (dagster_anchors.md G4).
+# dagster-dbt needs target/manifest.json when the definitions are loaded (defs/transform/project.py).
 manifest: install
 	@cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 

@@ -55,7 +55,7 @@ def report(name: str, comments: pl.DataFrame, predicted: list[str | None], colum
           f"{kappa(held_out['code'], held_out['predicted']):.3f} (n={held_out.height})")
 
 
-def main(root: Path, embedding_model: str | None) -> None:
+def main(root: Path, embedding_model: str) -> None:
     comments = corpus_comments(root)
     embedder = Embedder(embedding_model, models_dir=Path("/tmp/rednote_models"))
     documents = [comment_document(text, None) for text in comments["content"].to_list()]
@@ -80,6 +80,6 @@ def main(root: Path, embedding_model: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", type=Path)
-    parser.add_argument("--embedding-model", default=None)
+    parser.add_argument("--embedding-model", default="")
     args = parser.parse_args()
     main(args.corpus, args.embedding_model)

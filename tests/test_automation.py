@@ -9,15 +9,16 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.automation import (
-    REFRESH_AFTER_UPSTREAM, automation_enabled, month_just_crawled, monthly_refresh_schedule, new_crawl_sensor,
-)
+from rednote_dagster.defs.automation import REFRESH_AFTER_UPSTREAM, automation_defs, month_just_crawled
 from rednote_dagster.defs.checks import Coverage, coverage_verdict, label_coverages, raw_row_counts, row_count_verdict
 from rednote_dagster.defs.partitions import collection_month
-from rednote_dagster.defs.resources import RednoteData
+from rednote_dagster.defs.resources import CheckThresholds, RednoteData
 from rednote_dagster.definitions import defs as load_defs
+from rednote_dagster.lib.settings import automation_enabled
 
 DEFS = load_defs()
+new_crawl_sensor = DEFS.resolve_sensor_def("new_crawl_sensor")
+monthly_refresh_schedule = DEFS.resolve_schedule_def("monthly_refresh_schedule")
 
 OLD = time.time() - 3600
 UTC = dt.timezone.utc
@@ -128,6 +129,20 @@ def test_schedule_requests_the_month_just_crawled(data_root, instance):
 def test_automation_switch():
     assert automation_enabled({}) and automation_enabled({"REDNOTE_AUTOMATION": "on"})
     assert not automation_enabled({"REDNOTE_AUTOMATION": "off"})
+    for enabled, sensor, schedule in ((True, dg.DefaultSensorStatus.RUNNING, dg.DefaultScheduleStatus.RUNNING),
+                                      (False, dg.DefaultSensorStatus.STOPPED, dg.DefaultScheduleStatus.STOPPED)):
+        d = automation_defs(enabled)
+        assert {s.default_status for s in d.sensors} == {sensor}
+        assert {s.default_status for s in d.schedules} == {schedule}
+
+
+def test_the_switch_is_read_when_the_definitions_load_not_at_import(monkeypatch):
+    from rednote_dagster.defs import automation
+
+    monkeypatch.setenv("REDNOTE_AUTOMATION", "off")
+    assert automation.automation().resolve_sensor_def("new_crawl_sensor").default_status == dg.DefaultSensorStatus.STOPPED
+    monkeypatch.setenv("REDNOTE_AUTOMATION", "on")
+    assert automation.automation().resolve_sensor_def("new_crawl_sensor").default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_definitions_carry_the_automation():
@@ -162,7 +177,7 @@ def test_a_landed_partition_refreshes_the_unpartitioned_downstream_once():
     second = dg.evaluate_automation_conditions(defs=d, instance=instance, cursor=first.cursor)
     requested = {r.key.to_user_string() for r in second.results if r.true_subset.size}
     assert {"enrich/topic_model", "staging/stg_raw__notes", "marts/collection_summary",
-            "analysis/user_influence", "marts/fig2_engagement_by_phase_influence"} <= requested
+            "analysis/user_influence", "marts/engagement_by_phase_and_tier"} <= requested
     assert not any(k.startswith(("raw/", "enrich/note_sentiment", "enrich/note_topics")) for k in requested)
     third = dg.evaluate_automation_conditions(defs=d, instance=instance, cursor=second.cursor)
     assert third.total_requested == 0  # handled: not requested again
@@ -209,7 +224,7 @@ def test_partitioned_checks_on_a_warehouse(tmp_path):
     job = dg.Definitions(
         assets=[tables], asset_checks=[raw_row_counts, label_coverages],
         jobs=[dg.define_asset_job("checks_only", selection=selection)],
-        resources={"duckdb": DuckDBResource(database=str(db))},
+        resources={"duckdb": DuckDBResource(database=str(db)), "check_thresholds": CheckThresholds()},
     ).resolve_job_def("checks_only")
     result = job.execute_in_process(partition_key="2025-03-01", instance=dg.DagsterInstance.ephemeral())
     found = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}

@@ -41,7 +41,7 @@ def test_raw_enrich_analysis_and_marts_form_one_graph():
                     todo.append(parent)
         return {k.to_user_string() for k in seen}
 
-    fig7 = upstream(dg.AssetKey(["marts", "fig7_sentiment_by_topic_influence"]))
+    fig7 = upstream(dg.AssetKey(["marts", "sentiment_by_topic_and_tier"]))
     assert {"raw/notes", "raw/creators", "enrich/note_sentiment", "enrich/note_topics",
             "intermediate/int_author_phase_activity", "analysis/user_influence",
             "intermediate/int_notes_labelled"} <= fig7

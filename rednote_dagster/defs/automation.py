@@ -9,11 +9,11 @@
   downstream of it (``month_refresh_job``), one run.
 
 All three start RUNNING in a new instance; ``REDNOTE_AUTOMATION=off`` makes them start STOPPED (tests that
-drive runs themselves; turning them on later is a toggle in the UI's Automation tab).
+drive runs themselves; turning them on later is a toggle in the UI's Automation tab). The switch is read
+when the definitions load (:func:`automation`), not at import.
 """
 
 import datetime as dt
-import os
 import time
 import warnings
 
@@ -26,20 +26,9 @@ from rednote_dagster.defs.run_recovery import release_dead_runs
 from rednote_dagster.lib.inbox_watch import (
     dump_cursor, load_cursor, partition_key, plan_inbox_runs, run_key, scan_inbox,
 )
+from rednote_dagster.lib.settings import DEFAULT_SETTLE_SECONDS, SETTLE_ENV, automation_enabled, inbox_settle_seconds
 
-AUTOMATION_ENV = "REDNOTE_AUTOMATION"
-SETTLE_ENV = "REDNOTE_INBOX_SETTLE_SECONDS"
-DEFAULT_SETTLE_SECONDS = 60.0
 RAW_KEYS = [dg.AssetKey(["raw", name]) for name in ("notes", "comments", "creators")]
-
-
-def automation_enabled(environ=os.environ) -> bool:
-    return environ.get(AUTOMATION_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
-
-
-_ON = automation_enabled()
-SENSOR_STATUS = dg.DefaultSensorStatus.RUNNING if _ON else dg.DefaultSensorStatus.STOPPED
-SCHEDULE_STATUS = dg.DefaultScheduleStatus.RUNNING if _ON else dg.DefaultScheduleStatus.STOPPED
 
 
 # --- unpartitioned assets: declarative automation -------------------------------------------------------
@@ -67,14 +56,15 @@ def with_rollup_automation(defs: dg.Definitions) -> dg.Definitions:
         return defs.map_resolved_asset_specs(func=_apply, selection=dg.AssetSelection.all())
 
 
-rollups_automation_sensor = dg.AutomationConditionSensorDefinition(
-    "rollups_automation_sensor",
-    target=dg.AssetSelection.all(),
-    default_status=SENSOR_STATUS,
-    minimum_interval_seconds=30,
-    description="Refreshes the unpartitioned assets (BERTopic, κ, influence, dbt models, marts, report) after "
-    "any collection month lands, once nothing upstream is still running.",
-)
+def rollups_automation_sensor(status: dg.DefaultSensorStatus) -> dg.AutomationConditionSensorDefinition:
+    return dg.AutomationConditionSensorDefinition(
+        "rollups_automation_sensor",
+        target=dg.AssetSelection.all(),
+        default_status=status,
+        minimum_interval_seconds=30,
+        description="Refreshes the unpartitioned assets (BERTopic, κ, influence, dbt models, marts, report) after "
+        "any collection month lands, once nothing upstream is still running.",
+    )
 
 
 # --- the inbox ----------------------------------------------------------------------------------------
@@ -96,16 +86,8 @@ def _ingested_at(instance: dg.DagsterInstance, months: list[str]) -> dict[str, f
     return out
 
 
-@dg.sensor(
-    name="new_crawl_sensor",
-    job=collection_month_job,
-    minimum_interval_seconds=30,
-    default_status=SENSOR_STATUS,
-    description="Launches collection_month_job (ingest + label) for every inbox/<YYYY-MM>/ folder whose files "
-    "are new or changed (cursor: a fingerprint of file names, sizes and mtimes per month; one run key per "
-    f"fingerprint). Waits until no file changed for ${SETTLE_ENV} seconds (default {DEFAULT_SETTLE_SECONDS:.0f}).",
-)
-def new_crawl_sensor(context: dg.SensorEvaluationContext, rednote: RednoteData) -> dg.SensorResult:
+def new_crawl(context: dg.SensorEvaluationContext, rednote: RednoteData) -> dg.SensorResult:
+    """The body of ``new_crawl_sensor``."""
     # A killed run would hold the one "duckdb" slot forever and block every run this sensor launches.
     release_dead_runs(context.instance, log=context.log)
     cursor = load_cursor(context.cursor)
@@ -114,7 +96,7 @@ def new_crawl_sensor(context: dg.SensorEvaluationContext, rednote: RednoteData) 
     unseen = [m for m in snapshot if m in valid and m not in cursor]
     plan = plan_inbox_runs(
         cursor, snapshot, valid_months=valid, now=time.time(),
-        settle_seconds=float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE_SECONDS)),
+        settle_seconds=inbox_settle_seconds(),
         ingested_at=_ingested_at(context.instance, unseen) if unseen else {},
     )
     if plan.not_a_partition:
@@ -145,16 +127,8 @@ def month_just_crawled(when: dt.datetime) -> str:
     return partition_key((first - dt.timedelta(days=1)).strftime("%Y-%m"))
 
 
-@dg.schedule(
-    name="monthly_refresh_schedule",
-    cron_schedule="0 6 1 * *",
-    execution_timezone="UTC",
-    job=month_refresh_job,
-    default_status=SCHEDULE_STATUS,
-    description="06:00 UTC on the 1st: materializes the month just crawled (last month) and everything "
-    "downstream of it in one run. Skips when that month has no inbox folder.",
-)
-def monthly_refresh_schedule(context: dg.ScheduleEvaluationContext, rednote: RednoteData):
+def monthly_refresh(context: dg.ScheduleEvaluationContext, rednote: RednoteData):
+    """The body of ``monthly_refresh_schedule``."""
     key = month_just_crawled(context.scheduled_execution_time)
     if key < COLLECTION_START:
         return dg.SkipReason(f"{key[:7]} is before the first collection month {COLLECTION_START[:7]}")
@@ -163,3 +137,35 @@ def monthly_refresh_schedule(context: dg.ScheduleEvaluationContext, rednote: Red
         return dg.SkipReason(f"no crawl in {folder}: nothing to refresh for {key[:7]}")
     return dg.RunRequest(run_key=f"monthly:{key}", partition_key=key,
                          tags={"rednote/trigger": "monthly_refresh_schedule"})
+
+
+# --- the definitions -----------------------------------------------------------------------------------
+
+def automation_defs(enabled: bool) -> dg.Definitions:
+    """The two sensors and the schedule, starting RUNNING in a new instance when ``enabled``, else STOPPED."""
+    sensor_status = dg.DefaultSensorStatus.RUNNING if enabled else dg.DefaultSensorStatus.STOPPED
+    new_crawl_sensor = dg.sensor(
+        name="new_crawl_sensor",
+        job=collection_month_job,
+        minimum_interval_seconds=30,
+        default_status=sensor_status,
+        description="Launches collection_month_job (ingest + label) for every inbox/<YYYY-MM>/ folder whose files "
+        "are new or changed (cursor: a fingerprint of file names, sizes and mtimes per month; one run key per "
+        f"fingerprint). Waits until no file changed for ${SETTLE_ENV} seconds (default {DEFAULT_SETTLE_SECONDS:.0f}).",
+    )(new_crawl)
+    monthly_refresh_schedule = dg.schedule(
+        name="monthly_refresh_schedule",
+        cron_schedule="0 6 1 * *",
+        execution_timezone="UTC",
+        job=month_refresh_job,
+        default_status=dg.DefaultScheduleStatus.RUNNING if enabled else dg.DefaultScheduleStatus.STOPPED,
+        description="06:00 UTC on the 1st: materializes the month just crawled (last month) and everything "
+        "downstream of it in one run. Skips when that month has no inbox folder.",
+    )(monthly_refresh)
+    return dg.Definitions(sensors=[new_crawl_sensor, rollups_automation_sensor(sensor_status)],
+                          schedules=[monthly_refresh_schedule])
+
+
+@dg.definitions
+def automation() -> dg.Definitions:
+    return automation_defs(automation_enabled())

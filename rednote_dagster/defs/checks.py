@@ -15,7 +15,6 @@ Both checks here are partitioned like their assets, so each month has its own re
 for its three assets (``multi_asset_check``) and runs in the DuckDB pool (it reads the warehouse).
 """
 
-import os
 import warnings
 from dataclasses import dataclass
 
@@ -23,12 +22,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.defs.partitions import collection_month, months_in_window
-from rednote_dagster.defs.resources import DUCKDB_POOL
+from rednote_dagster.defs.resources import DUCKDB_POOL, CheckThresholds
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.warehouse import table_exists
 
-MAX_UNKNOWN_ENV = "REDNOTE_MAX_UNKNOWN_SHARE"
-DEFAULT_MAX_UNKNOWN_SHARE = 0.2
+MAX_UNKNOWN = CheckThresholds.model_fields["max_unknown_share"]
 
 # raw table → severity when a month holds no row. A crawl without notes is broken; one without
 # comments or creator profiles is possible (a search-only crawl), so those only warn.
@@ -97,10 +95,6 @@ def row_count_verdict(rows_by_month: dict[str, int]) -> tuple[bool, str]:
     return True, f"{sum(rows_by_month.values())} rows"
 
 
-def _max_unknown_share() -> float:
-    return float(os.environ.get(MAX_UNKNOWN_ENV) or DEFAULT_MAX_UNKNOWN_SHARE)
-
-
 # --- checks --------------------------------------------------------------------------------------------
 
 @dg.multi_asset_check(
@@ -155,16 +149,17 @@ SELECT (SELECT count(*) FROM src),
             "label_coverage", table,
             additional_deps=[_key(source)],
             description=f"Every {id_column} of {source} in the month has exactly one row here (ERROR otherwise), "
-            f"and at most ${MAX_UNKNOWN_ENV} (default {DEFAULT_MAX_UNKNOWN_SHARE:.0%}) of rows lack a label (WARN).",
+            f"and at most ${MAX_UNKNOWN.json_schema_extra['env']} (default {MAX_UNKNOWN.default:.0%}) of rows lack "
+            "a label (WARN).",
         )
         for table, (source, id_column, _) in LABEL_TABLES.items()
     ],
     can_subset=True,
     pool=DUCKDB_POOL,
 )
-def label_coverages(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource):
+def label_coverages(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, check_thresholds: CheckThresholds):
     months = months_in_window(context.partition_time_window)
-    max_unknown = _max_unknown_share()
+    max_unknown = check_thresholds.max_unknown_share
     for check_key in sorted(context.selected_asset_check_keys):
         table = ".".join(check_key.asset_key.path)
         source, id_column, unknown = LABEL_TABLES[table]

@@ -1,4 +1,4 @@
-"""The one partitioning of the platform: the month a crawl was *collected* (CONTRACT.md)."""
+"""The one partitioning of the platform: the month a crawl was *collected* (README.md, "Bringing your own crawl")."""
 
 import datetime as dt
 

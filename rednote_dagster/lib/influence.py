@@ -1,6 +1,6 @@
 """Entropy-weighted influence score and the high / low / inactive tiers (Feng et al. 2025, §6.1).
 
-The entropy weight method (EWM), exactly as §6.1 and analysis_anchors.md §5 state it, for a
+The entropy weight method (EWM), exactly as §6.1 states it, for a
 matrix of n rows (users, or categories for Figure 5) by m benefit-type indicators:
 
 1. min-max per indicator:   x'_ij = (x_ij − min_j) / (max_j − min_j)

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import duckdb
 
+from rednote_dagster.lib.settings import PSEUDONYM_KEY_ENV, pseudonym_key
 from rednote_dagster.lib.warehouse import table_exists
 
-KEY_ENV = "REDNOTE_PSEUDONYM_KEY"
+KEY_ENV = PSEUDONYM_KEY_ENV
 KEY_FILE = ".pseudonym_key"
 FINGERPRINT_TABLE = "raw.pseudonym_key"
 # What the fingerprint is the HMAC of: a fixed label, so it can be recomputed from the key alone.
@@ -69,7 +70,7 @@ def load_key(data_dir: Path) -> str:
     Keeping the generated key beside the data makes pseudonyms stable across runs; a study that
     shares its warehouse must not share that file.
     """
-    key = os.environ.get(KEY_ENV, "").strip()
+    key = pseudonym_key()
     if key:
         return key
     path = Path(data_dir) / KEY_FILE

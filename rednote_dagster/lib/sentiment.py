@@ -9,40 +9,30 @@ import datetime as dt
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow as pa
 
 from rednote_dagster.lib.labelling.base import LabelBackend
 from rednote_dagster.lib.labelling.cache import LabelRun
 from rednote_dagster.lib.labelling.lexicon import LexiconSentiment
+from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.schemes import SENTIMENT
-from rednote_dagster.lib.labelling.text import script_of
-from rednote_dagster.lib.labelling.transformers_backend import (
-    DEFAULT_SENTIMENT_MODEL,
-    DEFAULT_SENTIMENT_REVISION,
-    TransformersClassifier,
-)
+from rednote_dagster.lib.labelling.text import note_text, script_of
+from rednote_dagster.lib.labelling.transformers_backend import TransformersClassifier
+from rednote_dagster.lib.settings import hugging_face_hub_host
 
 log = logging.getLogger(__name__)
 
+# entity → (source table, id column, SQL giving id and text parts)
+SOURCES = {
+    "note": ("raw.notes", "note_id", "SELECT note_id, title, description FROM raw.notes"),
+    "comment": ("raw.comments", "comment_id", "SELECT comment_id, content FROM raw.comments"),
+}
 PROBABILITY_COLUMNS = ("prob_very_negative", "prob_negative", "prob_neutral", "prob_positive", "prob_very_positive")
 BACKENDS = ("auto", "transformers", "lexicon")
-
-
-@dataclass(frozen=True)
-class SentimentSettings:
-    backend: str = "auto"  # auto: transformers if the model can be loaded, else lexicon (loudly)
-    model: str = DEFAULT_SENTIMENT_MODEL
-    revision: str = DEFAULT_SENTIMENT_REVISION
-    batch_size: int = 32
-    max_length: int = 0  # 0 = the model's own maximum
-    threads: int = 0  # 0 = torch's default (all cores)
-    int8: bool = False
-    device: str = ""  # "" = CUDA when present, else CPU
-    confidence_threshold: float = 0.3
 
 
 def _hub_cached(model: str, revision: str) -> bool:
@@ -56,26 +46,29 @@ def _hub_cached(model: str, revision: str) -> bool:
 
 def _hub_reachable(timeout_s: float = 3.0) -> bool:
     # A model hub download fails only after ~50 s of retries when offline; ask the network first.
-    import os
-
-    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+    host = hugging_face_hub_host()
+    if host is None:
         return False
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
     try:
-        socket.create_connection((endpoint, 443), timeout=timeout_s).close()
+        socket.create_connection((host, 443), timeout=timeout_s).close()
         return True
     except OSError:
         return False
 
 
-def load_sentiment_backend(settings: SentimentSettings, progress: Callable[[str], None] | None = None
+def load_sentiment_backend(settings, progress: Callable[[str], None] | None = None
                            ) -> tuple[LabelBackend, str | None]:
-    """(backend, why the fallback is used or None). ``backend="transformers"`` raises instead of
+    """(backend, why the fallback is used or None). ``settings``: the fields of the sentiment model
+    resource (``defs/resources.py``: ``SentimentModel``). ``backend="transformers"`` raises instead of
     falling back; ``"auto"`` falls back to the lexicon and returns the reason."""
     if settings.backend not in BACKENDS:
         raise ValueError(f"sentiment backend must be one of {BACKENDS}, not {settings.backend!r}")
+
+    def lexicon() -> LabelBackend:
+        return LexiconSentiment(SENTIMENT, workers=settings.lexicon_workers)
+
     if settings.backend == "lexicon":
-        return LexiconSentiment(SENTIMENT), None
+        return lexicon(), None
 
     def load() -> LabelBackend:
         return TransformersClassifier(
@@ -97,7 +90,20 @@ def load_sentiment_backend(settings: SentimentSettings, progress: Callable[[str]
             reason = f"could not load {settings.model}@{settings.revision}: {type(exc).__name__}: {exc}"
     # the reason is returned: the caller warns (the sentiment assets, once per step, in the run's log)
     log.info("sentiment: falling back to the lexicon backend (VADER + SnowNLP): %s", reason)
-    return LexiconSentiment(SENTIMENT), reason
+    return lexicon(), reason
+
+
+def sentiment_documents(con: duckdb.DuckDBPyConnection, entity: str,
+                        month: dt.date) -> tuple[pl.DataFrame, list[Document]]:
+    """The collection month's notes or comments (sorted by id), each as a frame row and a document
+    (a note's title and description; a comment's content)."""
+    _, id_column, select = SOURCES[entity]
+    df = con.sql(f"{select} WHERE collection_month = ? ORDER BY {id_column}", params=[month]).pl()
+    if entity == "note":
+        texts = [note_text(t, d) for t, d in zip(df["title"], df["description"])]
+    else:
+        texts = [c or "" for c in df["content"]]
+    return df, [Document(t) for t in texts]
 
 
 def sentiment_table(id_column: str, ids: list[str], texts: list[str], collection_month: dt.date,

@@ -1,9 +1,16 @@
-"""Where the data lives, and how figure previews are made. Read from the environment when called, never at import."""
+"""Every setting the environment gives, read here and nowhere else, and only when called, never at import.
+
+Dagster resources (``defs/resources.py``) declare their settings as fields, each naming its variable;
+:func:`settings_from_environment` reads those when the definitions load. The rest are read here when
+needed: the data root, PNG previews, progress bars, the automation switch, the inbox settle time, the
+pseudonym key and the Hugging Face hub switches. The variables are listed in README.md ("Settings").
+"""
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +20,13 @@ PNG_PREVIEWS_ENV = "REDNOTE_PNG_PREVIEWS"
 PNG_TIMEOUT_ENV = "REDNOTE_PNG_TIMEOUT_S"
 PNG_STEP_BUDGET_ENV = "REDNOTE_PNG_STEP_BUDGET_S"
 BROWSER_PATH_ENV = "BROWSER_PATH"  # the variable Kaleido's choreographer reads too
+AUTOMATION_ENV = "REDNOTE_AUTOMATION"
+SETTLE_ENV = "REDNOTE_INBOX_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 60.0
+PSEUDONYM_KEY_ENV = "REDNOTE_PSEUDONYM_KEY"
+
+_OFF = ("0", "off", "false", "no")
+_FLAG_ON = ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -96,4 +110,55 @@ def _positive_seconds(name: str, default: float) -> float:
 
 def progress_bars_enabled() -> bool:
     """Progress bars for the long loops: on unless REDNOTE_PROGRESS is 0 / off / false."""
-    return os.environ.get(PROGRESS_ENV, "on").strip().lower() not in ("0", "off", "false", "no")
+    return os.environ.get(PROGRESS_ENV, "on").strip().lower() not in _OFF
+
+
+def automation_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the sensors and the schedule start RUNNING in a new instance: on unless REDNOTE_AUTOMATION
+    is off / 0 / false / no."""
+    return environ.get(AUTOMATION_ENV, "on").strip().lower() not in _OFF
+
+
+def inbox_settle_seconds() -> float:
+    """How long no file of a month folder may change before the new-crawl sensor ingests it."""
+    return float(os.environ.get(SETTLE_ENV, DEFAULT_SETTLE_SECONDS))
+
+
+def pseudonym_key() -> str:
+    """The pseudonym key given in the environment, or "" (lib/pseudonym.py then keeps one beside the data)."""
+    return os.environ.get(PSEUDONYM_KEY_ENV, "").strip()
+
+
+def hugging_face_hub_host() -> str | None:
+    """Host of the Hugging Face hub as huggingface_hub reads it (HF_ENDPOINT), or None when HF_HUB_OFFLINE
+    switches the hub off."""
+    if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0"):
+        return None
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
+
+
+def settings_from_environment(variables: Mapping[str, tuple[str, type]],
+                              environ: Mapping[str, str] = os.environ) -> dict[str, object]:
+    """``{setting: value}`` for each ``setting: (variable, type)`` whose variable is set, read now.
+
+    By type: text (``str``) is taken as given, an empty value included; a number (``float``, ``int``)
+    left empty (or blank) keeps the default, and one that does not parse raises ValueError naming the variable; a
+    flag (``bool``) is on for 1 / true / yes in any case and otherwise keeps the default (off).
+    """
+    values: dict[str, object] = {}
+    for setting, (name, kind) in variables.items():
+        raw = environ.get(name)
+        if raw is None:
+            continue
+        if kind is bool:
+            if raw.lower() in _FLAG_ON:
+                values[setting] = True
+        elif kind in (int, float):
+            if raw.strip():
+                try:
+                    values[setting] = kind(raw)
+                except ValueError:
+                    raise ValueError(f"{name}={raw!r} is not a{'n integer' if kind is int else ' number'}") from None
+        else:
+            values[setting] = raw
+    return values

@@ -1,5 +1,5 @@
 """Study 2 statistics: the sentiment χ² test (high vs low influence) and Figure 5's category
-engagement score (Feng et al. 2025 §6.3–6.4; analysis_anchors.md §5).
+engagement score (Feng et al. 2025 §6.3–6.4).
 
 χ² test of independence, tier (high, low) × sentiment score (−2..2):
 

@@ -6,6 +6,7 @@ schemes offer them to models, and the marts name them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -83,3 +84,12 @@ if set(TOPIC_GROUP_OF_CODE) != set(TOPICS) or set(TOPIC_GROUP_OF_CODE.values()) 
 def topic_group(code: str) -> str:
     """political / appearance / cultural / other for a code such as "3c"."""
     return TOPIC_GROUP_OF_CODE[code]
+
+
+# The columns of enrich.note_topics that describe a note's code, in table order.
+CODE_COLUMNS: dict[str, Callable[[str], str]] = {
+    "code_name": lambda code: TOPICS[code].name,
+    "category": category_of,
+    "category_name": lambda code: TOPICS[code].category_name,
+    "topic_group": topic_group,
+}

@@ -6,9 +6,9 @@ import dagster as dg
 import duckdb
 
 from rednote_dagster.defs.analysis.coding_agreement import coding_agreement
-from rednote_dagster.defs.enrich.topics import note_topics
+from rednote_dagster.defs.enrich.taxonomy_coding import note_topics
 from rednote_dagster.defs.ingest.assets import raw_comments, raw_notes
-from rednote_dagster.defs.resources import TopicLabeller, build_resources
+from rednote_dagster.defs.resources import SchemeCoding, build_resources
 from rednote_dagster.lib.settings import DataPaths
 from tests.unit.test_llm_backend import _no_proxy, ok, server  # noqa: F401 - fixtures
 from tests.xhs_samples import comment, note, write_jsonl
@@ -45,7 +45,7 @@ def test_note_topics_through_the_llm_backend(data_root, server, monkeypatch):  #
     server.default = answer
     write_inbox(data_root / "inbox")
     resources = build_resources(DataPaths(data_root))
-    assert resources["topic_labeller"].settings.backend == "auto"
+    assert resources["scheme_coding"].backend == "auto" and resources["llm_endpoint"].configured
 
     result = dg.materialize([raw_notes, raw_comments, note_topics], resources=resources, partition_key=MARCH)
     assert result.success
@@ -87,7 +87,7 @@ def test_kappa_check_fails_when_the_model_disagrees_with_the_coders(data_root, s
                                        for coder in ("a", "b")]
     (manual / "taxonomy_coding.csv").write_text("\n".join(lines) + "\n")
     resources = build_resources(DataPaths(data_root))
-    resources["topic_labeller"] = TopicLabeller(validation_share=1.0)
+    resources["scheme_coding"] = SchemeCoding(validation_share=1.0)
     assert dg.materialize([raw_notes, raw_comments, note_topics], resources=resources, partition_key=MARCH).success
     result = dg.materialize([coding_agreement], resources=resources, raise_on_error=False)
     (check,) = result.get_asset_check_evaluations()

@@ -272,10 +272,10 @@ def test_taxonomy_codes_agree_with_planted_and_human_codes(ran):
 def test_topic_model_is_deterministic_and_reported(ran):
     import dagster as dg
 
-    from rednote_dagster.defs.enrich.topic_model import topic_model
+    from rednote_dagster.defs.enrich.topic_clusters import topic_model
     from rednote_dagster.defs.resources import build_resources
     from rednote_dagster.lib.settings import DataPaths
-    from rednote_dagster.lib.topics import adjusted_rand
+    from rednote_dagster.lib.topic_clusters import adjusted_rand
 
     def clusters():
         with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
@@ -314,12 +314,12 @@ def test_breakpoints_and_influence_tiers_recover_the_planted_ones(ran):
 def test_figure_marts_keep_the_planted_orderings(ran):
     with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
         share = {(t, c): s for t, c, s in con.sql(
-            "SELECT tier, code, share FROM marts.fig4_topic_share_by_influence").fetchall()}
+            "SELECT tier, code, share FROM marts.topic_share_by_tier").fetchall()}
         fig7 = {(c, t): m for c, t, m in con.sql(
-            "SELECT code, tier, mean_score FROM marts.fig7_sentiment_by_topic_influence").fetchall()}
+            "SELECT code, tier, mean_score FROM marts.sentiment_by_topic_and_tier").fetchall()}
         chi = con.sql("SELECT n_high, n_low, dof, p_value, cramers_v FROM analysis.sentiment_chi_square").fetchall()
-        fig1 = con.sql("SELECT sum(notes), count(*) FROM marts.fig1_daily_notes").fetchall()[0]
-        fig3 = con.sql("SELECT sum(users) FROM marts.fig3_phase_transitions WHERE from_phase = 'pre_ban'").fetchall()[0][0]
+        fig1 = con.sql("SELECT sum(notes), count(*) FROM marts.daily_note_counts").fetchall()[0]
+        fig3 = con.sql("SELECT sum(users) FROM marts.tier_transitions WHERE from_phase = 'pre_ban'").fetchall()[0][0]
     # Fig 4: low-influence users post most personal stories; high ones more food/lifestyle, language, politics
     assert share[("low", "5b")] > share[("high", "5b")]
     for code in ("2c", "3a", "2a"):

@@ -9,7 +9,7 @@ from rednote_dagster.lib.coding import (
 )
 from rednote_dagster.lib.labelling.documents import note_document
 from rednote_dagster.lib.labelling.schemes import TAXONOMY
-from rednote_dagster.lib.taxonomy_labels import TaxonomySettings, choose_backend
+from rednote_dagster.lib.labelling.scheme_backend import choose_backend
 
 
 def test_kappa_equals_sklearn_and_per_category_is_one_vs_rest():
@@ -59,13 +59,12 @@ def test_consensus_drops_disagreements_and_agreement_uses_only_validation():
 
 
 def test_backend_choice():
-    s = TaxonomySettings()
-    assert choose_backend(s, True, {}) == "supervised"
-    assert choose_backend(s, False, {}) == "zero-shot"
-    assert choose_backend(s, True, {"REDNOTE_LLM_BASE_URL": "http://x", "REDNOTE_LLM_MODEL": "m"}) == "llm"
-    assert choose_backend(TaxonomySettings(backend="zero-shot"), True, {}) == "zero-shot"
+    assert choose_backend("auto", False, True) == "supervised"
+    assert choose_backend("auto", False, False) == "zero-shot"
+    assert choose_backend("auto", True, True) == "llm"
+    assert choose_backend("zero-shot", True, True) == "zero-shot"
     with pytest.raises(ValueError):
-        choose_backend(TaxonomySettings(backend="magic"), True, {})
+        choose_backend("magic", False, True)
 
 
 def test_note_document_renders_the_papers_prompt():

@@ -75,20 +75,19 @@ def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
 def test_vectors_stored_in_the_warehouse_are_looked_up_not_recomputed(tiny_embedder, tmp_path):
     from dagster_duckdb import DuckDBResource
 
-    from rednote_dagster.defs.enrich.labelling import embeddings_write, use_stored_embeddings
+    from rednote_dagster.lib.labelling.embedding_store import WarehouseEmbeddings, embeddings_upsert
     from rednote_dagster.lib.warehouse import replace_partitions
 
     duckdb = DuckDBResource(database=str(tmp_path / "w.duckdb"))
-    first = Embedder(tiny_embedder.model_id)
-    use_stored_embeddings(duckdb, first)  # no table yet: nothing found, everything computed
+    store = WarehouseEmbeddings(duckdb.get_connection)
+    first = Embedder(tiny_embedder.model_id, stored=store)  # no table yet: nothing found, everything computed
     vectors = first.encode(["饺子 dumplings", "court ban"])
     with duckdb.get_connection() as con:
-        replace_partitions(con, [embeddings_write(first)])
+        replace_partitions(con, [embeddings_upsert(first)])
         # another revision's (different) vectors for the same texts must not be taken
         con.execute("INSERT INTO enrich.text_embeddings SELECT model_id, 'other-revision', input_hash, "
                     "list_transform(embedding, lambda x: 0.0::FLOAT) FROM enrich.text_embeddings")
-    second = Embedder(tiny_embedder.model_id)
-    use_stored_embeddings(duckdb, second)
+    second = Embedder(tiny_embedder.model_id, stored=store)
     again = second.encode(["court ban", "饺子 dumplings", "guitar music"])
     assert second.encoded == 1 and second.fresh == {input_hash("guitar music")}  # only the new text
     np.testing.assert_allclose(again[:2], vectors[::-1], rtol=1e-6)

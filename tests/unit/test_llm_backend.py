@@ -20,7 +20,7 @@ import pytest
 
 from rednote_dagster.lib.labelling.base import Prediction
 from rednote_dagster.lib.labelling.cache import input_hash, label_documents
-from rednote_dagster.lib.labelling.llm import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, ChatCompletionsBackend, parse_answer
+from rednote_dagster.lib.labelling.llm import ChatCompletionsBackend, parse_answer
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.schemes import TAXONOMY
 
@@ -538,21 +538,25 @@ def test_model_input_is_canonical_and_keyless():
         assert changed.model_input(d) != backend.model_input(d)
 
 
-def test_from_env():
-    env = {ENV_BASE_URL: "https://api.example.com/", ENV_MODEL: "deepseek-chat", ENV_API_KEY: KEY}
-    backend = ChatCompletionsBackend.from_env(TAXONOMY, env, max_concurrency=2)
+def test_endpoint_resource_builds_the_backend():
+    from rednote_dagster.defs.resources import LlmEndpoint
+
+    endpoint = LlmEndpoint(base_url=" https://api.example.com/ ", model="deepseek-chat", api_key=KEY)
+    assert endpoint.configured
+    backend = endpoint.backend(TAXONOMY)
     assert backend.url == "https://api.example.com/chat/completions"
-    assert (backend.model_id, backend.model_revision, backend.max_concurrency) == ("deepseek-chat", "api", 2)
+    assert (backend.model_id, backend.model_revision) == ("deepseek-chat", "api")
     assert backend.name == "llm"
     assert KEY not in repr(backend)
 
-    keyless = ChatCompletionsBackend.from_env(TAXONOMY, {ENV_BASE_URL: "http://localhost:11434/v1", ENV_MODEL: "qwen"})
+    keyless = LlmEndpoint(base_url="http://localhost:11434/v1", model="qwen").backend(TAXONOMY)
     assert keyless._api_key is None
 
-    for missing in (ENV_BASE_URL, ENV_MODEL):
-        partial = {k: v for k, v in env.items() if k != missing}
-        with pytest.raises(ValueError, match=missing) as excinfo:
-            ChatCompletionsBackend.from_env(TAXONOMY, partial)
+    for missing, variable in (("base_url", "REDNOTE_LLM_BASE_URL"), ("model", "REDNOTE_LLM_MODEL")):
+        partial = LlmEndpoint(**{"base_url": "https://api.example.com", "model": "m", "api_key": KEY, missing: ""})
+        assert not partial.configured
+        with pytest.raises(ValueError, match=variable) as excinfo:
+            partial.backend(TAXONOMY)
         assert KEY not in str(excinfo.value)
 
 

@@ -12,7 +12,7 @@ from rednote_dagster.defs.analysis.influence import InfluenceConfig
 from rednote_dagster.defs.analysis.qualitative import SamplingFrameConfig, StageMarkersConfig, stage_timeline
 from rednote_dagster.defs.analysis.statistics import AffectChiSquareConfig, ChiSquareConfig, EngagementConfig
 from rednote_dagster.defs.analysis.timeline import BreakpointConfig
-from rednote_dagster.defs.enrich.topic_model import TopicModelRun
+from rednote_dagster.defs.enrich.topic_clusters import TopicModelRun
 from rednote_dagster.lib.stages import RESERVED_STAGE_NAMES
 
 CONFIGS = [SamplingFrameConfig, StageMarkersConfig, InfluenceConfig, ChiSquareConfig, AffectChiSquareConfig,

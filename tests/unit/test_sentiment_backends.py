@@ -15,7 +15,8 @@ from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.schemes import SENTIMENT
 from rednote_dagster.lib.labelling.text import note_text, script_of
 from rednote_dagster.lib.labelling.transformers_backend import TransformersClassifier
-from rednote_dagster.lib.sentiment import SentimentSettings, load_sentiment_backend
+from rednote_dagster.defs.resources import SentimentModel
+from rednote_dagster.lib.sentiment import load_sentiment_backend
 from tests.tiny_models import tiny_classifier
 
 TEXTS = [
@@ -157,14 +158,14 @@ def test_calibration_recovers_planted_cutoffs():
 
 def test_auto_falls_back_loudly_when_the_model_cannot_be_loaded(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    backend, reason = load_sentiment_backend(SentimentSettings(model="no-such-org/no-such-model", revision="abc"))
+    backend, reason = load_sentiment_backend(SentimentModel(model="no-such-org/no-such-model", revision="abc"))
     assert backend.name == "lexicon" and "no-such-org/no-such-model" in reason
     with pytest.raises(Exception):
-        load_sentiment_backend(SentimentSettings(backend="transformers", model=str(tmp_path / "missing")))
+        load_sentiment_backend(SentimentModel(backend="transformers", model=str(tmp_path / "missing")))
 
 
 def test_auto_uses_a_local_model_folder(tiny_model_dir):
-    backend, reason = load_sentiment_backend(SentimentSettings(model=str(tiny_model_dir), revision=""))
+    backend, reason = load_sentiment_backend(SentimentModel(model=str(tiny_model_dir), revision=""))
     assert backend.name == "transformers" and reason is None
 
 
@@ -264,8 +265,7 @@ def test_lexicon_pool_gives_the_same_predictions_in_order(monkeypatch):
 
     texts = TEXTS + _zh_sentences()[::20] + ["", "   ", "😊😊🎉", "Hello 大家好, I am new here, 很高兴认识你们"]
     docs = [Document(t) for t in texts]
-    lex = LexiconSentiment(SENTIMENT)
-    monkeypatch.setenv(lexicon.WORKERS_ENV, "1")
+    lex = LexiconSentiment(SENTIMENT, workers=1)
     in_process = lex.predict(docs)
     assert in_process == [lex.predict([d])[0] for d in docs]
 
@@ -278,8 +278,8 @@ def test_lexicon_pool_gives_the_same_predictions_in_order(monkeypatch):
 
     monkeypatch.setattr(lexicon, "ProcessPoolExecutor", CountingPool)
     monkeypatch.setattr(lexicon, "POOL_MIN_DOCUMENTS", 10)
-    monkeypatch.setenv(lexicon.WORKERS_ENV, "2")
-    assert lex.predict(docs) == in_process
+    pooled = LexiconSentiment(SENTIMENT, workers=2)
+    assert pooled.predict(docs) == in_process
     assert pools == ["spawn"]
-    lex.predict(docs[:9])  # below the threshold: no pool
+    pooled.predict(docs[:9])  # below the threshold: no pool
     assert pools == ["spawn"]

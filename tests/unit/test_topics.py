@@ -1,4 +1,4 @@
-"""rednote_dagster.lib.topics: tokeniser, BERTopic fit on planted topics, determinism, safetensors
+"""rednote_dagster.lib.topic_clusters: tokeniser, BERTopic fit on planted topics, determinism, safetensors
 round trip, transform of new notes, and the month/refit policy helpers.
 
 One module-scoped fit is shared: the first UMAP fit in a process spends ~20 s in numba JIT, later
@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from rednote_dagster.lib.topics import (
+from rednote_dagster.lib.topic_clusters import (
     TopicModelConfig,
     adjusted_rand,
     assign_topics,
@@ -21,8 +21,11 @@ from rednote_dagster.lib.topics import (
     needs_refit,
     note_clusters_frame,
     plan_assignment,
+    read_manifest,
+    reusable_fit,
     save_topic_model,
     saved_embedding_model,
+    update_topic_clusters,
 )
 
 # Planted topics: an English and a Chinese word pool each, disjoint across topics.
@@ -282,3 +285,73 @@ def test_note_clusters_frame_and_adjusted_rand():
     assert adjusted_rand([1, -1, 0, -1], ["x", "x", "y", "y"]) < 1.0
     with pytest.raises(ValueError):
         adjusted_rand([1], ["x", "y"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the month policy against a warehouse: manifest, refit or transform, invalidation
+
+
+def test_reusable_fit_is_dropped_without_a_manifest_or_after_an_embedding_revision_change():
+    previous = pl.DataFrame({"note_id": ["a"], "topic": [0], "model_version": ["v"], "assigned_by": ["fit"]})
+    assert reusable_fit({}, previous, "r1").is_empty()
+    assert reusable_fit({"model_version": "v", "embedding_model_revision": "r1"}, previous, "r1").equals(previous)
+    assert reusable_fit({"model_version": "v"}, previous, "r1").equals(previous)  # older manifests name none
+    assert reusable_fit({"model_version": "v", "embedding_model_revision": "r0"}, previous, "r1").is_empty()
+
+
+def test_update_fits_then_transforms_new_notes_then_refits_on_a_new_embedding_revision(tmp_path, corpus):
+    import duckdb
+
+    docs, embs, _ = corpus
+    ids = [f"n{i:04d}" for i in range(N)]
+    warehouse, model_dir = tmp_path / "w.duckdb", tmp_path / "models" / "topic_model"
+
+    def connect():
+        return duckdb.connect(str(warehouse))
+
+    def table(name):
+        with connect() as con:
+            return con.sql(f"SELECT * FROM {name} ORDER BY ALL").pl()
+
+    config = TopicModelConfig(embedding_model=EMBEDDING_MODEL)
+    first = update_topic_clusters(connect, model_dir, ids[:250], docs[:250], embs[:250], config, "r1")
+    assert first.plan.refit and first.clusters["assigned_by"].unique().to_list() == ["fit"]
+    manifest = read_manifest(model_dir)
+    assert manifest["model_version"] == first.model_version and manifest["fitted_notes"] == 250
+    assert (manifest["embedding_model"], manifest["embedding_model_revision"]) == (EMBEDDING_MODEL, "r1")
+    assert table("enrich.note_clusters").height == 250
+    assert table("enrich.topic_info")["model_version"].unique().to_list() == [first.model_version]
+    assert first.clusters["topic_name"].null_count() == 0
+
+    # 50 new notes of 300 (17 %): the fit is kept, the new notes are placed with transform
+    second = update_topic_clusters(connect, model_dir, ids, docs, embs, config, "r1")
+    assert not second.plan.refit and second.model_version == first.model_version
+    clusters = table("enrich.note_clusters")
+    assert clusters.height == 300
+    assert clusters.filter(pl.col("assigned_by") == "transform")["note_id"].to_list() == ids[250:]
+    kept = clusters.filter(pl.col("assigned_by") == "fit").select("note_id", "topic")
+    assert kept.equals(first.clusters.select("note_id", "topic").sort("note_id"))
+    assert read_manifest(model_dir) == manifest
+
+    # another embedding revision: the old fit cannot place the new vectors, so everything is refitted
+    third = update_topic_clusters(connect, model_dir, ids, docs, embs, config, "r2")
+    assert third.plan.refit and third.clusters["assigned_by"].unique().to_list() == ["fit"]
+    assert read_manifest(model_dir)["embedding_model_revision"] == "r2"
+    assert sorted(p.name for p in model_dir.parent.iterdir()) == ["topic_model"]  # swapped in whole, nothing left
+
+
+def test_a_forced_refit_refits_even_when_nothing_is_new(tmp_path, corpus):
+    import duckdb
+
+    docs, embs, _ = corpus
+    ids = [f"n{i:04d}" for i in range(100)]
+
+    def connect():
+        return duckdb.connect(str(tmp_path / "w.duckdb"))
+
+    config = TopicModelConfig(embedding_model=EMBEDDING_MODEL)
+    update_topic_clusters(connect, tmp_path / "m", ids, docs[:100], embs[:100], config, "r1")
+    again = update_topic_clusters(connect, tmp_path / "m", ids, docs[:100], embs[:100], config, "r1")
+    assert not again.plan.refit and again.plan.share_new == 0.0
+    forced = update_topic_clusters(connect, tmp_path / "m", ids, docs[:100], embs[:100], config, "r1", force_refit=True)
+    assert forced.plan.refit and forced.model_version == again.model_version  # same notes, same config

@@ -5,9 +5,9 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.enrich.topics import CODING_FILE
+from rednote_dagster.defs.enrich.taxonomy_coding import CODING_FILE
 from rednote_dagster.defs.report.previews import figure_preview
-from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData, TopicLabeller
+from rednote_dagster.defs.resources import DUCKDB_POOL, CheckThresholds, RednoteData, SchemeCoding
 from rednote_dagster.lib.coding import coding_agreement as agreement_table
 from rednote_dagster.lib.coding import read_manual_coding
 from rednote_dagster.lib.preview import markdown_table
@@ -33,8 +33,7 @@ KEY = dg.AssetKey(["analysis", "coding_agreement"])
     )],
 )
 def coding_agreement(context: dg.AssetExecutionContext, duckdb: DuckDBResource, rednote: RednoteData,
-                     topic_labeller: TopicLabeller):
-    settings = topic_labeller.settings
+                     scheme_coding: SchemeCoding, check_thresholds: CheckThresholds):
     path = rednote.paths.manual / CODING_FILE
     if not path.exists():
         raise dg.Failure(f"no manual coding at {path}: κ needs note_id, coder, code rows (see README)")
@@ -43,7 +42,7 @@ def coding_agreement(context: dg.AssetExecutionContext, duckdb: DuckDBResource, 
         model = con.sql("""
             SELECT note_id, arg_max(code, collection_month) AS code FROM enrich.note_topics
             GROUP BY note_id HAVING arg_max(code, collection_month) IS NOT NULL""").pl()
-    table = agreement_table(coding, model, settings.validation_share)
+    table = agreement_table(coding, model, scheme_coding.validation_share)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.coding_agreement", table.to_arrow(), {})])
         preview = figure_preview(con, "analysis.coding_agreement")
@@ -61,7 +60,7 @@ def coding_agreement(context: dg.AssetExecutionContext, duckdb: DuckDBResource, 
     })
     yield dg.AssetCheckResult(
         check_name="kappa_above_minimum",
-        passed=kappa is not None and n > 0 and kappa >= settings.kappa_min,
+        passed=kappa is not None and n > 0 and kappa >= check_thresholds.kappa_min,
         metadata={"kappa": dg.MetadataValue.float(kappa if kappa is not None else float("nan")),
-                  "minimum": dg.MetadataValue.float(settings.kappa_min), "n": dg.MetadataValue.int(int(n))},
+                  "minimum": dg.MetadataValue.float(check_thresholds.kappa_min), "n": dg.MetadataValue.int(int(n))},
     )

@@ -1,6 +1,11 @@
 """Documents: a note with its top-10 most-liked comments for the taxonomy scheme (Feng et al.
 §4.2); a comment with its note's title for the emotion and stance schemes (Li et al.)."""
 
+import datetime as dt
+
+import duckdb
+import polars as pl
+
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.text import note_text
 
@@ -51,3 +56,42 @@ def note_documents_sql(notes_filter: str) -> str:
 
 
 LATEST_CRAWL_FILTER = "(note_id, collection_month) IN (SELECT note_id, max(collection_month) FROM raw.notes GROUP BY 1)"
+
+
+def note_documents(con: duckdb.DuckDBPyConnection, notes_filter: str,
+                   params: list) -> tuple[pl.DataFrame, list[Document]]:
+    """The notes ``notes_filter`` selects in raw.notes (sorted by note_id), each as a frame row and a
+    :func:`note_document`."""
+    df = con.sql(note_documents_sql(notes_filter), params=params or None).pl()
+    return df, [note_document(t, d, c) for t, d, c in zip(df["title"].to_list(), df["description"].to_list(),
+                                                           df["comments"].to_list())]
+
+
+def current_note_texts(con: duckdb.DuckDBPyConnection, note_ids: list[str]) -> dict[str, str]:
+    """Texts of these notes, each from its latest crawl (for training on the manual coding)."""
+    df, docs = note_documents(con, f"{LATEST_CRAWL_FILTER} AND list_contains(?, note_id)", [note_ids])
+    return {n: d.text for n, d in zip(df["note_id"], docs)}
+
+
+# The month's comments with the title of the note they answer (same crawl month) as context.
+COMMENTS_OF_MONTH = """
+    SELECT c.comment_id, c.note_id, c.collection_month, c.content, c.ip_location, n.title
+    FROM raw.comments c
+    LEFT JOIN raw.notes n ON n.note_id = c.note_id AND n.collection_month = c.collection_month
+    WHERE c.collection_month = ?
+    ORDER BY c.comment_id"""
+
+
+def comment_documents(con: duckdb.DuckDBPyConnection, month: dt.date) -> tuple[pl.DataFrame, list[Document]]:
+    """The collection month's comments (sorted by comment_id), each as a frame row and a :func:`comment_document`."""
+    df = con.sql(COMMENTS_OF_MONTH, params=[month]).pl()
+    return df, [comment_document(c, t) for c, t in zip(df["content"].to_list(), df["title"].to_list())]
+
+
+def current_comment_texts(con: duckdb.DuckDBPyConnection, comment_ids: list[str]) -> dict[str, str]:
+    """Texts of these comments, each from its latest crawl (for training on the manual coding)."""
+    rows = con.execute("""
+        SELECT comment_id, content FROM raw.comments WHERE list_contains(?, comment_id)
+        QUALIFY row_number() OVER (PARTITION BY comment_id ORDER BY crawled_at DESC, collection_month DESC) = 1""",
+                       [comment_ids]).fetchall()
+    return {i: comment_document(c, None).text for i, c in rows}

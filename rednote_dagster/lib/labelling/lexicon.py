@@ -54,15 +54,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])")
 # Smaller batches are scored in this process: each spawned worker needs ~4 s to load SnowNLP's
 # models, more than a pool saves below ~30-70k texts at ~8000 texts/s per process (measured).
 POOL_MIN_DOCUMENTS = 50_000
-WORKERS_ENV = "REDNOTE_LEXICON_WORKERS"
 
 
-def pool_workers() -> int:
-    """Worker processes for a large batch: $REDNOTE_LEXICON_WORKERS if set (1 = in this process),
-    else the CPUs available — but none with fewer than 3: on a 2-CPU host two workers were slower
-    than this process alone (100k comments: 13 s in-process, 20 s pooled)."""
-    if os.environ.get(WORKERS_ENV, "").strip():
-        return max(1, int(os.environ[WORKERS_ENV]))
+def pool_workers(configured: int | None = None) -> int:
+    """Worker processes for a large batch: ``configured`` if given (1 = in this process; the sentiment
+    model's ``lexicon_workers``), else the CPUs available — but none with fewer than 3: on a 2-CPU host
+    two workers were slower than this process alone (100k comments: 13 s in-process, 20 s pooled)."""
+    if configured is not None:
+        return max(1, configured)
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -117,8 +116,9 @@ def calibrate_cutoffs(scores: Sequence[float], levels: Sequence[int], min_gap: f
 class LexiconSentiment(LabelBackend):
     name = "lexicon"
 
-    def __init__(self, scheme: LabelScheme):
+    def __init__(self, scheme: LabelScheme, workers: int | None = None):
         super().__init__(scheme)
+        self.workers = workers  # processes for a large batch (pool_workers); labels do not depend on it
         if scheme.codes != ("-2", "-1", "0", "1", "2"):
             raise ValueError(f"the lexicon backend labels five sentiment levels, not scheme {scheme.name!r}")
         import snownlp  # noqa: F401  (loads its models now, not at the first Chinese sentence)
@@ -146,7 +146,7 @@ class LexiconSentiment(LabelBackend):
         return script_of(text), best
 
     def _scores(self, texts: list[str]) -> list[tuple[str, float]]:
-        workers = min(pool_workers(), len(texts))
+        workers = min(pool_workers(self.workers), len(texts))
         desc = f"lexicon {self.scheme.name}"
         if len(texts) < POOL_MIN_DOCUMENTS or workers <= 1:
             return [self.score(text) for text in track(texts, len(texts), desc)]

@@ -16,11 +16,10 @@ response text that is kept (a misbehaving proxy may echo request headers).
 import email.utils
 import json
 import logging
-import os
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,10 +30,6 @@ from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
 
 log = logging.getLogger(__name__)
-
-ENV_BASE_URL = "REDNOTE_LLM_BASE_URL"
-ENV_MODEL = "REDNOTE_LLM_MODEL"
-ENV_API_KEY = "REDNOTE_LLM_API_KEY"
 
 RAW_RESPONSE_LIMIT = 2_000
 REASK_SEPARATOR = "\n--- asked again ---\n"
@@ -177,21 +172,6 @@ class ChatCompletionsBackend(LabelBackend):
         # Running totals over the backend's lifetime; "retries" counts backoff waits (re-asks of
         # off-scheme answers are requests, not retries).
         self.usage = {"requests": 0, "retries": 0, "prompt_tokens": 0, "completion_tokens": 0}
-
-    @classmethod
-    def from_env(cls, scheme: LabelScheme, environ: Mapping[str, str] = os.environ, **kwargs) -> "ChatCompletionsBackend":
-        """Backend configured by REDNOTE_LLM_BASE_URL, REDNOTE_LLM_MODEL and (optional)
-        REDNOTE_LLM_API_KEY; ``kwargs`` go to the constructor."""
-        missing = [name for name in (ENV_BASE_URL, ENV_MODEL) if not environ.get(name, "").strip()]
-        if missing:
-            raise ValueError(f"LLM backend not configured: set {' and '.join(missing)}")
-        return cls(
-            scheme,
-            environ[ENV_BASE_URL].strip(),
-            environ[ENV_MODEL].strip(),
-            (environ.get(ENV_API_KEY) or "").strip() or None,
-            **kwargs,
-        )
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"

@@ -30,13 +30,13 @@ DISTILL_PARAMS = {"method": "model2vec", "pooling": "mean", "pca_dims": 256, "si
 _UNUSED = re.compile(r"\[unused\d+\]")
 
 
-def is_static_spec(model: str | None) -> bool:
-    return bool(model) and (model == STATIC_PREFIX or model.startswith(STATIC_PREFIX + ":"))
+def is_static_spec(model: str) -> bool:
+    return model == STATIC_PREFIX or model.startswith(STATIC_PREFIX + ":")
 
 
-def static_source(model: str) -> str | None:
-    """The source model named by a ``static[:<source>]`` spec; None is the bundled MiniLM."""
-    return model.partition(":")[2] or None
+def static_source(model: str) -> str:
+    """The source model named by a ``static[:<source>]`` spec; "" is the bundled MiniLM."""
+    return model.partition(":")[2]
 
 
 def sif_weights(n: int, coefficient: float) -> np.ndarray:

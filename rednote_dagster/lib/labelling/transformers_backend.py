@@ -19,7 +19,7 @@ from rednote_dagster.lib.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
-# analysis_anchors.md §2.1: weights changed after release, so the revision is pinned.
+# The model's weights changed after its release (its hub history), so the revision is pinned.
 DEFAULT_SENTIMENT_MODEL = "tabularisai/multilingual-sentiment-analysis"
 DEFAULT_SENTIMENT_REVISION = "0b38380e32bc7c649d021c6763909013b0fdb29e"
 

@@ -1,4 +1,5 @@
 """Reading MediaCrawler's RedNote (xhs) output: every vintage, layout and container.
 
-See ``shared/reference/xhs_data_formats.md`` §2–§9 for the formats this package accepts.
+The formats are those MediaCrawler writes (https://github.com/NanmiCoder/MediaCrawler, store/xhs/);
+the readers' docstrings and tests/xhs_samples.py show each one this package accepts.
 """

@@ -27,7 +27,7 @@ from rednote_dagster.lib.xhs.readers import read_file
 # Reject payloads are for a human to inspect; the full record stays in the inbox file.
 MAX_PAYLOAD_CHARS = 20_000
 
-# Warehouse column order per entity (CONTRACT.md columns first, then our additions).
+# Warehouse column order per entity (the README's table columns first, then our additions).
 OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "note": (
         "note_id", "collection_month", "author_key", "title", "description", "note_type",

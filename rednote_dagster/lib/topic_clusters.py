@@ -1,8 +1,9 @@
-"""BERTopic clustering of notes, without Dagster: tokeniser, fit, save/load, assignment, month policy.
+"""Topic clusters: BERTopic over the notes, without Dagster: tokeniser, fit, save/load, assignment, month
+policy. (The taxonomy coding of notes, Feng et al.'s codes, is another thing: ``lib/labelling/``.)
 
-The ``enrich/topic_model`` and ``enrich/note_clusters`` assets call these functions; everything a
-fit depends on comes in as arguments (documents in a fixed order, pre-computed embeddings, a
-:class:`TopicModelConfig`), so the same inputs give the same assignments.
+The ``enrich/topic_model``, ``enrich/topic_info`` and ``enrich/note_clusters`` assets call
+:func:`update_topic_clusters`; everything a fit depends on comes in as arguments (documents in a fixed
+order, pre-computed embeddings, a :class:`TopicModelConfig`), so the same inputs give the same assignments.
 
 Determinism
     UMAP gets ``random_state=config.seed`` (which makes it run single-threaded), HDBSCAN is
@@ -37,7 +38,9 @@ New collection month, and refits (the policy)
     A topic model is identified by ``model_version`` = :func:`model_fingerprint` (hash of the
     fitted note ids, the config, the embedding-model name and library versions); every row of
     ``note_clusters`` carries the ``model_version`` that produced it and whether it came from the
-    fit or from ``transform``.
+    fit or from ``transform``. The model folder holds a ``manifest.json`` (version, embedding model
+    and revision, config) beside the model; assignments made with another embedding revision are
+    not kept (the old fit cannot place vectors of another model).
 
     * New month, no refit (the default): notes that were in the model's training set keep their
       fitted topic; notes not seen before are assigned with :func:`assign_topics`
@@ -73,8 +76,8 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +86,9 @@ import numpy as np
 import polars as pl
 
 from rednote_dagster.lib.exports import atomic_folder
+from rednote_dagster.lib.labelling.embeddings import BUNDLED_MINILM
 from rednote_dagster.lib.progress import MIN_ITEMS, progress_bar
+from rednote_dagster.lib.warehouse import KeyedWrite, PartitionWrite, replace_partitions, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +194,9 @@ class TopicModelConfig:
     reduce_outliers: bool = True
     outlier_strategy: str = "embeddings"
     nr_topics: int | str | None = None
-    # Sentence-transformers id or local path that produced the embeddings; recorded in the saved
-    # model so a loaded model can embed text itself when the model is available offline.
-    embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    # Sentence-transformers id or local path that produced the embeddings (Embedder.model_id); recorded
+    # in the saved model so a loaded model can embed text itself when the model is available offline.
+    embedding_model: str = BUNDLED_MINILM
     refit_threshold: float = 0.30  # share of unseen notes above which a new month triggers a refit
 
     def effective_min_cluster_size(self, n_docs: int) -> int:
@@ -375,13 +380,17 @@ def topic_info_frame(model: Any) -> pl.DataFrame:
 # Save / load / assign
 
 
-def save_topic_model(model: Any, path: str | Path, embedding_model: str) -> Path:
+def save_topic_model(model: Any, path: str | Path, embedding_model: str, manifest: dict | None = None) -> Path:
     """Save as safetensors (topic embeddings, c-TF-IDF, configs) into directory ``path``; the
-    embedding-model name is recorded in ``config.json``. Replaces an existing directory."""
+    embedding-model name is recorded in ``config.json``, and ``manifest`` (if given) in
+    ``manifest.json``. Replaces an existing directory."""
     path = Path(path)
-    # a fresh folder (no stale files from an earlier fit), swapped in whole: a failed save keeps the old model
+    # a fresh folder (no stale files from an earlier fit), swapped in whole with its manifest: a failed
+    # save keeps the old model
     with atomic_folder(path) as scratch, _quiet_bertopic():
         model.save(str(scratch), serialization="safetensors", save_ctfidf=True, save_embedding_model=embedding_model)
+        if manifest is not None:
+            (scratch / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str))
     return path
 
 
@@ -535,6 +544,110 @@ def note_clusters_frame(
         },
         schema={"note_id": pl.Utf8, "topic": pl.Int64, "model_version": pl.Utf8, "assigned_by": pl.Utf8},
     )
+
+
+MANIFEST = "manifest.json"
+TOPIC_INFO_TABLE = "enrich.topic_info"
+CLUSTERS_TABLE = "enrich.note_clusters"
+
+
+def read_manifest(model_dir: str | Path) -> dict:
+    """The saved model's manifest (written by :func:`update_topic_clusters`), or {} when there is none."""
+    path = Path(model_dir) / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def fit_manifest(model_version: str, fitted_notes: int, config: TopicModelConfig, embedding_revision: str) -> dict:
+    return {"model_version": model_version, "fitted_notes": fitted_notes, "embedding_model": config.embedding_model,
+            "embedding_model_revision": embedding_revision,
+            "config": config.__dict__ | {"nr_topics": str(config.nr_topics)}}
+
+
+def reusable_fit(manifest: dict, previous: pl.DataFrame, embedding_revision: str) -> pl.DataFrame:
+    """The saved fit's assignments (``previous``: its rows of note_clusters) that a new run may keep:
+    none without a manifest, or when the manifest names another embedding revision (the old fit cannot
+    place vectors of another model)."""
+    other_model = manifest.get("embedding_model_revision") not in (None, embedding_revision)
+    if not manifest or not previous.height or other_model:
+        return pl.DataFrame()
+    return previous
+
+
+@dataclass(frozen=True)
+class ClusterUpdate:
+    model_version: str
+    plan: AssignmentPlan
+    clusters: pl.DataFrame  # enrich.note_clusters: note_id, topic, model_version, assigned_by, topic_name
+    topic_info: pl.DataFrame  # enrich.topic_info: topic_info_frame's columns and model_version
+    outliers_before_reduction: int  # of the fit; 0 after a transform
+
+
+def update_topic_clusters(
+    connect: Callable[[], AbstractContextManager[Any]],
+    model_dir: str | Path,
+    note_ids: Sequence[str],
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    config: TopicModelConfig,
+    embedding_revision: str,
+    *,
+    force_refit: bool = False,
+    also_write: Sequence[KeyedWrite] = (),
+    info: Callable[[str], None] = log.info,
+) -> ClusterUpdate:
+    """Refit or transform (the policy in this module's docstring), save a refit with its manifest in
+    ``model_dir``, and replace enrich.topic_info and enrich.note_clusters (with ``also_write``) in one
+    transaction. ``note_ids`` / ``texts`` / ``embeddings``: the current notes, sorted by note id (UMAP
+    depends on the order); ``config.embedding_model`` names the model of the embeddings, of revision
+    ``embedding_revision``. ``connect()`` opens a warehouse connection (a context manager)."""
+    model_dir = Path(model_dir)
+    ids, texts = list(note_ids), list(texts)
+    manifest = read_manifest(model_dir)
+    previous = pl.DataFrame()
+    if manifest:
+        with connect() as con:
+            if table_exists(con, CLUSTERS_TABLE):
+                previous = con.sql(f"SELECT * FROM {CLUSTERS_TABLE} WHERE model_version = ?",
+                                   params=[manifest["model_version"]]).pl()
+    previous = reusable_fit(manifest, previous, embedding_revision)
+    fitted_ids = previous.filter(pl.col("assigned_by") == "fit")["note_id"].to_list() if previous.height else []
+    plan = plan_assignment(ids, fitted_ids, config.refit_threshold, force_refit=force_refit or not fitted_ids)
+
+    if plan.refit:
+        fit = fit_topic_model(texts, embeddings, config, doc_ids=ids)
+        version = fit.model_version
+        save_topic_model(fit.model, model_dir, config.embedding_model,
+                         manifest=fit_manifest(version, len(ids), config, embedding_revision))
+        clusters = note_clusters_frame(ids, fit.topics, version, "fit")
+        topics = fit.topic_info
+        outliers = fit.n_outliers_before_reduction
+        info(f"refitted BERTopic over {len(ids)} notes: {topics.height} topics, version {version}")
+    else:
+        version = manifest["model_version"]
+        position = {n: i for i, n in enumerate(ids)}
+        new_idx = [position[n] for n in plan.transform]
+        model = load_topic_model(model_dir)
+        new_topics = assign_topics(model, [texts[i] for i in new_idx], embeddings[new_idx]) if new_idx else []
+        kept = previous.filter(pl.col("note_id").is_in(plan.keep))
+        clusters = pl.concat([kept.select("note_id", "topic", "model_version", "assigned_by"),
+                              note_clusters_frame(plan.transform, new_topics, version, "transform")]).sort("note_id")
+        with connect() as con:
+            topics = con.sql(f"SELECT * FROM {TOPIC_INFO_TABLE}").pl()
+        outliers = 0
+        info(f"kept {kept.height} fitted notes, assigned {len(new_idx)} new notes with transform "
+             f"({plan.share_new:.1%} new; refit above {config.refit_threshold:.0%})")
+
+    names = dict(zip(topics["topic"].to_list(), topics["name"].to_list()))
+    clusters = clusters.with_columns(
+        pl.col("topic").replace_strict(names, default=None, return_dtype=pl.String).alias("topic_name"))
+    topic_info = topics.with_columns(pl.lit(version).alias("model_version"))
+    with connect() as con:
+        replace_partitions(con, [
+            PartitionWrite(TOPIC_INFO_TABLE, topic_info.to_arrow(), {}),
+            PartitionWrite(CLUSTERS_TABLE, clusters.to_arrow(), {}),
+            *also_write,
+        ])
+    return ClusterUpdate(version, plan, clusters, topic_info, int(outliers))
 
 
 # --------------------------------------------------------------------------------------------------
