@@ -46,6 +46,7 @@ RECRAWL_MONTH = "2025-06-01"
 
 # --- memory --------------------------------------------------------------------------------------------
 
+
 def _rss_kib(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as fh:
@@ -93,6 +94,7 @@ class MemorySampler:
 
 # --- the runs ------------------------------------------------------------------------------------------
 
+
 class Stages:
     """Per step: wall seconds and peak MiB over all its runs; model calls per (step, partition)."""
 
@@ -109,13 +111,17 @@ class Stages:
 
         started = time.perf_counter()
         result = defs.resolve_job_def(job_name).execute_in_process(
-            partition_key=partition, instance=instance, raise_on_error=True)
+            partition_key=partition, instance=instance, raise_on_error=True
+        )
         seconds = time.perf_counter() - started
         if timed:
             self.job_seconds[job_name] += seconds
         # progress as it happens, so a run stopped part-way still reports the stages it finished
-        print(f"  [{job_name} {(partition or '')[:7]}: {seconds:.1f} s, peak {self.sampler.peak(time.time() - seconds):.0f} MiB]",
-              flush=True)
+        print(
+            f"  [{job_name} {(partition or '')[:7]}: {seconds:.1f} s, "
+            f"peak {self.sampler.peak(time.time() - seconds):.0f} MiB]",
+            flush=True,
+        )
         begun = {}
         for record in instance.get_records_for_run(result.run_id).records:
             entry = record.event_log_entry
@@ -127,8 +133,7 @@ class Stages:
             elif event.event_type == dg.DagsterEventType.STEP_SUCCESS and timed:
                 start = begun[event.step_key]
                 self.seconds[event.step_key] += entry.timestamp - start
-                self.peak[event.step_key] = max(self.peak[event.step_key],
-                                                self.sampler.peak(start, entry.timestamp))
+                self.peak[event.step_key] = max(self.peak[event.step_key], self.sampler.peak(start, entry.timestamp))
         calls = {}
         for materialization in result.get_asset_materialization_events():
             meta = materialization.materialization.metadata
@@ -143,15 +148,22 @@ def new_texts(warehouse: Path, table: str, month: str) -> tuple[int, int]:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        cols = {c for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'enrich' AND table_name = ?",
-            [table]).fetchall()}
+        cols = {
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'enrich' AND table_name = ?",
+                [table],
+            ).fetchall()
+        }
         key = "prompt_hash" if "prompt_hash" in cols else "content_hash"
-        return con.execute(f"""
+        return con.execute(
+            f"""
             WITH june AS (SELECT DISTINCT {key} AS k FROM enrich.{table} WHERE collection_month = ?::DATE),
                  before AS (SELECT DISTINCT {key} AS k FROM enrich.{table} WHERE collection_month < ?::DATE)
             SELECT (SELECT count(*) FROM enrich.{table} WHERE collection_month = ?::DATE),
-                   (SELECT count(*) FROM june ANTI JOIN before USING (k))""", [month] * 3).fetchone()
+                   (SELECT count(*) FROM june ANTI JOIN before USING (k))""",
+            [month] * 3,
+        ).fetchone()
 
 
 def main() -> None:
@@ -165,15 +177,21 @@ def main() -> None:
     started = time.perf_counter()
     inbox = corpus(args.scale, args.seed)
     generation = time.perf_counter() - started
-    variant = "_nomodels" if args.no_models else f"_{args.embedding_model.split(':')[0]}" if args.embedding_model else ""
+    variant = (
+        "_nomodels" if args.no_models else f"_{args.embedding_model.split(':')[0]}" if args.embedding_model else ""
+    )
     root = BENCH_DIR / f"run_{args.scale}{variant}"
     shutil.rmtree(root, ignore_errors=True)
     (root / "manual").mkdir(parents=True)
     (root / "inbox").symlink_to(inbox)
     for coding in (inbox / "_manual").glob("*_coding.csv"):
         shutil.copy(coding, root / "manual" / coding.name)
-    os.environ.update(REDNOTE_DATA_DIR=str(root), HF_HUB_OFFLINE="1", REDNOTE_AUTOMATION="off",
-                      REDNOTE_PSEUDONYM_KEY=os.environ.get("REDNOTE_PSEUDONYM_KEY", "benchmark-key"))
+    os.environ.update(
+        REDNOTE_DATA_DIR=str(root),
+        HF_HUB_OFFLINE="1",
+        REDNOTE_AUTOMATION="off",
+        REDNOTE_PSEUDONYM_KEY=os.environ.get("REDNOTE_PSEUDONYM_KEY", "benchmark-key"),
+    )
     if args.embedding_model:
         os.environ["REDNOTE_EMBEDDING_MODEL"] = args.embedding_model
 
@@ -185,11 +203,17 @@ def main() -> None:
 
     paths = DataPaths.from_env()
     months = [f"{m}-01" for m in paths.inbox_months()]
-    size = sum(p.stat().st_size for p in inbox.rglob("*") if p.is_file() and not p.relative_to(inbox).parts[0].startswith("_"))
+    size = sum(
+        p.stat().st_size for p in inbox.rglob("*") if p.is_file() and not p.relative_to(inbox).parts[0].startswith("_")
+    )
     defs = load_defs()
     if args.no_models:
-        defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
-            "raw_rollups_job", selection=dg.AssetSelection.assets(rednote_dbt_models))]))
+        defs = dg.Definitions.merge(
+            defs,
+            dg.Definitions(
+                jobs=[dg.define_asset_job("raw_rollups_job", selection=dg.AssetSelection.assets(rednote_dbt_models))]
+            ),
+        )
     instance = dg.DagsterInstance.ephemeral()
 
     with MemorySampler() as sampler:
@@ -202,14 +226,15 @@ def main() -> None:
         total = time.perf_counter() - run_started
         total_peak = sampler.peak()
         # the same month again, unchanged: nothing to label
-        rerun = {} if args.no_models else stages.execute(defs, instance, "labelling_job", months[0],
-                                                                timed=False)
+        rerun = {} if args.no_models else stages.execute(defs, instance, "labelling_job", months[0], timed=False)
 
-    print(f"pipeline, {args.scale} corpus (seed {args.seed}, {size / 1e6:.0f} MB in {len(months)} months; "
-          f"generated in {generation:.0f} s{' or cached' if generation < 5 else ''}), "
-          f"{'ingest + dbt over raw' if args.no_models else 'end to end, offline backends'}, "
-          f"embeddings {os.environ.get('REDNOTE_EMBEDDING_MODEL') or 'bundled MiniLM'}, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"pipeline, {args.scale} corpus (seed {args.seed}, {size / 1e6:.0f} MB in {len(months)} months; "
+        f"generated in {generation:.0f} s{' or cached' if generation < 5 else ''}), "
+        f"{'ingest + dbt over raw' if args.no_models else 'end to end, offline backends'}, "
+        f"embeddings {os.environ.get('REDNOTE_EMBEDDING_MODEL') or 'bundled MiniLM'}, "
+        f"{os.cpu_count()} cores"
+    )
     print(f"{'stage (Dagster step)':<44} {'wall s':>9} {'peak MiB':>9}")
     for step in sorted(stages.seconds, key=stages.seconds.get, reverse=True):
         print(f"{step:<44} {stages.seconds[step]:>9.1f} {stages.peak[step]:>9.0f}")
@@ -227,10 +252,14 @@ def main() -> None:
         rows, new = new_texts(paths.warehouse, table, RECRAWL_MONTH)
         calls = stages.calls.get((table, RECRAWL_MONTH), 0)
         ratio = calls / new if new else float("nan")
-        print(f"  {table:<22} June rows {rows:>8}  new texts {new:>8}  model calls {calls:>8}  "
-              f"ratio {ratio:5.3f}  target ≤ 1.05 {'MET' if ratio <= 1.05 or (new == 0 and calls == 0) else 'MISSED'}")
-    print(f"re-run of labelling_job {months[0][:7]} (unchanged): model calls {sum(rerun.values())} "
-          f"({', '.join(f'{t} {c}' for t, c in sorted(rerun.items()))})  target 0")
+        print(
+            f"  {table:<22} June rows {rows:>8}  new texts {new:>8}  model calls {calls:>8}  "
+            f"ratio {ratio:5.3f}  target ≤ 1.05 {'MET' if ratio <= 1.05 or (new == 0 and calls == 0) else 'MISSED'}"
+        )
+    print(
+        f"re-run of labelling_job {months[0][:7]} (unchanged): model calls {sum(rerun.values())} "
+        f"({', '.join(f'{t} {c}' for t, c in sorted(rerun.items()))})  target 0"
+    )
     print("quality: " + "; ".join(f"{name} {value:.3f}" for name, value in quality(paths.warehouse, inbox).items()))
 
 
@@ -242,18 +271,23 @@ def quality(warehouse: Path, inbox: Path) -> dict[str, float]:
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for name in ("notes", "comments"):
-            con.execute(f"CREATE TEMP TABLE truth_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
-                        [str(inbox / "_truth" / f"{name}.csv")])
+            con.execute(
+                f"CREATE TEMP TABLE truth_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
+                [str(inbox / "_truth" / f"{name}.csv")],
+            )
         pairs = con.sql("""SELECT t.code, n.code FROM (SELECT note_id, arg_max(code, collection_month) AS code
                            FROM enrich.note_topics GROUP BY 1) n JOIN truth_notes t USING (note_id)""").fetchall()
         out["taxonomy κ vs planted"] = cohen_kappa_score(*zip(*pairs))
-        (out["taxonomy κ vs human consensus"],), = con.sql(
-            "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code'").fetchall()
+        ((out["taxonomy κ vs human consensus"],),) = con.sql(
+            "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code'"
+        ).fetchall()
         for scheme in ("emotion", "stance"):
             pairs = con.sql(f"""SELECT l.code, t.{scheme} FROM enrich.comment_{scheme} l JOIN truth_comments t
                                 USING (comment_id) WHERE l.code IS NOT NULL AND NOT l.in_training_set""").fetchall()
             out[f"{scheme} κ vs planted"] = cohen_kappa_score(*zip(*pairs))
-        pairs = con.sql("SELECT c.topic, t.code FROM enrich.note_clusters c JOIN truth_notes t USING (note_id)").fetchall()
+        pairs = con.sql(
+            "SELECT c.topic, t.code FROM enrich.note_clusters c JOIN truth_notes t USING (note_id)"
+        ).fetchall()
         out["BERTopic ARI vs planted codes"] = adjusted_rand_score(*zip(*pairs))
     return out
 

@@ -26,6 +26,7 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -114,8 +115,15 @@ def split(notes: list[dict], comments: list[dict], n: int) -> tuple[list[dict], 
 def model_dir(train: list[dict], seconds: float) -> Path:
     """Cache folder keyed by everything that shapes the fine-tuned model."""
     settings = {
-        "corpus": [CORPUS_SCALE, CORPUS_SEED], "seed": SEED, "shape": MODEL_SHAPE, "vocab": VOCAB_SIZE,
-        "batch": TRAIN_BATCH, "max_len": TRAIN_MAX_LEN, "lr": LR, "warmup": WARMUP_STEPS, "seconds": seconds,
+        "corpus": [CORPUS_SCALE, CORPUS_SEED],
+        "seed": SEED,
+        "shape": MODEL_SHAPE,
+        "vocab": VOCAB_SIZE,
+        "batch": TRAIN_BATCH,
+        "max_len": TRAIN_MAX_LEN,
+        "lr": LR,
+        "warmup": WARMUP_STEPS,
+        "seconds": seconds,
         "train_ids": hashlib.sha256("\n".join(x["id"] for x in train).encode()).hexdigest(),
     }
     key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
@@ -153,10 +161,16 @@ def finetune(train: list[dict], out: Path, seconds: float) -> dict:
         tok = train_tokenizer([x["text"] for x in fit], tmp, vocab_size=VOCAB_SIZE, model_max_length=512)
     id2label = {i: label.name for i, label in enumerate(SENTIMENT.labels)}  # 0 = Very Negative ... 4
     torch.manual_seed(SEED)
-    model = DistilBertForSequenceClassification(DistilBertConfig(
-        vocab_size=len(tok), num_labels=5, id2label=id2label, label2id={v: k for k, v in id2label.items()},
-        pad_token_id=tok.pad_token_id, **MODEL_SHAPE,
-    ))
+    model = DistilBertForSequenceClassification(
+        DistilBertConfig(
+            vocab_size=len(tok),
+            num_labels=5,
+            id2label=id2label,
+            label2id={v: k for k, v in id2label.items()},
+            pad_token_id=tok.pad_token_id,
+            **MODEL_SHAPE,
+        )
+    )
     ids = tok([x["text"] for x in fit], truncation=True, max_length=TRAIN_MAX_LEN)["input_ids"]
     labels = [x["label"] for x in fit]
 
@@ -209,9 +223,13 @@ def finetune(train: list[dict], out: Path, seconds: float) -> dict:
             pred = model(**tok.pad({"input_ids": [val_ids[i] for i in idx]}, return_tensors="pt")).logits.argmax(-1)
             correct += sum(int(p) == val[i]["label"] for p, i in zip(pred.tolist(), idx))
     meta = {
-        "steps": steps, "examples_seen": seen, "fit_texts": len(fit), "train_seconds": round(train_seconds, 1),
+        "steps": steps,
+        "examples_seen": seen,
+        "fit_texts": len(fit),
+        "train_seconds": round(train_seconds, 1),
         "train_accuracy_last_50_steps": sum(recent[-50:]) / max(1, len(recent[-50:])),
-        "heldout_accuracy": correct / len(val), "heldout_texts": len(val),
+        "heldout_accuracy": correct / len(val),
+        "heldout_texts": len(val),
         "heldout_majority_share": Counter(x["label"] for x in val).most_common(1)[0][1] / len(val),
         "total_seconds": round(time.perf_counter() - started, 1),
     }
@@ -272,44 +290,66 @@ def run(args: argparse.Namespace) -> int:
 
     path = model_dir(train, args.finetune_seconds)
     if args.retrain or not (path / "bench_finetune.json").exists():
-        print(f"[fine-tuning a DistilBERT-base-sized model for {args.finetune_seconds:g} s on "
-              f"{len(train) - VALIDATION} texts, {args.threads} threads → {path}]", flush=True)
+        print(
+            f"[fine-tuning a DistilBERT-base-sized model for {args.finetune_seconds:g} s on "
+            f"{len(train) - VALIDATION} texts, {args.threads} threads → {path}]",
+            flush=True,
+        )
         meta = finetune(train, path, args.finetune_seconds)
     else:
         meta = json.loads((path / "bench_finetune.json").read_text())
         print(f"[reusing fine-tuned model {path}]")
 
-    def naive(batch: list[str]) -> list[str]:
+    # the model is an argument, not a closure variable: each is deleted once measured, to free its memory
+    def naive(pipe, batch: list[str]) -> list[str]:
         out = pipe(batch)  # one text at a time: the pipeline's default batch size
         return [SENTIMENT.code_for_name(o["label"]) for o in out]
 
+    def ours(clf, batch: list[str]) -> list[str]:
+        return [p.code for p in clf.predict([Document(t) for t in batch])]
+
     pipe = transformers.pipeline("text-classification", model=str(path), truncation=True, device="cpu")
-    naive_codes, naive_tps = timed(naive, texts)
+    naive_codes, naive_tps = timed(functools.partial(naive, pipe), texts)
     del pipe
 
     results = {}
     for name, int8 in (("fp32", False), ("int8", True)):
-        clf = TransformersClassifier(SENTIMENT, model=str(path), revision=None, batch_size=args.batch_size,
-                                     threads=args.threads, int8=int8, device="cpu")
-        results[name] = timed(lambda batch: [p.code for p in clf.predict([Document(t) for t in batch])], texts)
+        clf = TransformersClassifier(
+            SENTIMENT,
+            model=str(path),
+            revision=None,
+            batch_size=args.batch_size,
+            threads=args.threads,
+            int8=int8,
+            device="cpu",
+        )
+        results[name] = timed(functools.partial(ours, clf), texts)
         del clf
 
-    print(f"sentiment inference, {len(texts)} texts of the {CORPUS_SCALE} corpus "
-          f"({kinds['note']} notes, {kinds['comment']} comments; "
-          f"{', '.join(f'{k} {v}' for k, v in langs.most_common())}), {args.threads} threads, "
-          f"DistilBERT-base-sized ({MODEL_SHAPE['n_layers']} layers, dim {MODEL_SHAPE['dim']})")
-    print(f"{'fine-tune: steps of ' + str(TRAIN_BATCH):<44} {meta['steps']:>10d} {'steps':<10}  "
-          f"{meta['examples_seen']} examples in {meta['train_seconds']:.0f} s")
+    print(
+        f"sentiment inference, {len(texts)} texts of the {CORPUS_SCALE} corpus "
+        f"({kinds['note']} notes, {kinds['comment']} comments; "
+        f"{', '.join(f'{k} {v}' for k, v in langs.most_common())}), {args.threads} threads, "
+        f"DistilBERT-base-sized ({MODEL_SHAPE['n_layers']} layers, dim {MODEL_SHAPE['dim']})"
+    )
+    print(
+        f"{'fine-tune: steps of ' + str(TRAIN_BATCH):<44} {meta['steps']:>10d} {'steps':<10}  "
+        f"{meta['examples_seen']} examples in {meta['train_seconds']:.0f} s"
+    )
     print(row("fine-tune: train accuracy (last 50 steps)", 100 * meta["train_accuracy_last_50_steps"], "%"))
-    print(row("fine-tune: held-out accuracy", 100 * meta["heldout_accuracy"], "%")
-          + f"  majority class {100 * meta['heldout_majority_share']:.1f} % of {meta['heldout_texts']}")
+    print(
+        row("fine-tune: held-out accuracy", 100 * meta["heldout_accuracy"], "%")
+        + f"  majority class {100 * meta['heldout_majority_share']:.1f} % of {meta['heldout_texts']}"
+    )
     print(row("(a) pipeline, one text at a time", naive_tps, "texts/s"))
 
     failed = False
     best = None
     # allowed disagreement in whole percent, compared in integers (0.99 is not exact in floats)
-    for name, allowed_pct, label in (("fp32", 0, f"(b) ours fp32, sorted batches of {args.batch_size}"),
-                                     ("int8", 1, "(c) ours dynamic int8")):
+    for name, allowed_pct, label in (
+        ("fp32", 0, f"(b) ours fp32, sorted batches of {args.batch_size}"),
+        ("int8", 1, "(c) ours dynamic int8"),
+    ):
         codes, tps = results[name]
         differ = sum(a != b for a, b in zip(codes, naive_codes))
         agreement = 1 - differ / len(texts)
@@ -318,8 +358,10 @@ def run(args: argparse.Namespace) -> int:
         if ok and (best is None or tps > best[1]):
             best = (name, tps)
         print(row(label, tps, "texts/s", naive_tps))
-        print(row(f"{name}: label agreement with (a)", 100 * agreement, "%")
-              + f"  {differ} differ  required >= {100 - allowed_pct} %  {'OK' if ok else 'FAILED'}")
+        print(
+            row(f"{name}: label agreement with (a)", 100 * agreement, "%")
+            + f"  {differ} differ  required >= {100 - allowed_pct} %  {'OK' if ok else 'FAILED'}"
+        )
 
     if best:
         print(row(f"best acceptable path ({best[0]}) vs (a)", best[1] / naive_tps, "x", target=3))

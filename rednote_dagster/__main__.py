@@ -59,12 +59,19 @@ def _share(args: argparse.Namespace) -> int:
         print(f"no warehouse at {paths.warehouse}: run `make run` first", file=sys.stderr)
         return 1
     out = Path(args.out) if args.out else paths.root / "share"
-    manifest = write_share_package(paths.warehouse, paths.reports / "report.html", out, load_key(paths.root),
-                                   dbt_descriptions(DBT_PROJECT_DIR / "target" / "manifest.json"))
+    manifest = write_share_package(
+        paths.warehouse,
+        paths.reports / "report.html",
+        out,
+        load_key(paths.root),
+        dbt_descriptions(DBT_PROJECT_DIR / "target" / "manifest.json"),
+    )
     dropped = sum(len(t.get("drop", {})) for t in manifest["tables"].values())
     renamed = sum(len(t.get("pseudonymise", {})) for t in manifest["tables"].values())
-    print(f"replication package: {out}  ({len(manifest['tables'])} tables, {renamed} id columns pseudonymised, "
-          f"{dropped} text or location columns removed; what and why: {out / 'manifest.json'})")
+    print(
+        f"replication package: {out}  ({len(manifest['tables'])} tables, {renamed} id columns pseudonymised, "
+        f"{dropped} text or location columns removed; what and why: {out / 'manifest.json'})"
+    )
     return 0
 
 
@@ -74,8 +81,11 @@ def _ensure_corpus(paths: DataPaths, scale: str, seed: int) -> None:
         return
     from rednote_dagster.lib.corpus import generate_corpus
 
-    print(f"inbox {paths.inbox} holds no crawl: generating the bundled synthetic corpus ({scale}, seed {seed})",
-          end=" ", flush=True)
+    print(
+        f"inbox {paths.inbox} holds no crawl: generating the bundled synthetic corpus ({scale}, seed {seed})",
+        end=" ",
+        flush=True,
+    )
     started = time.perf_counter()
     generate_corpus(paths.inbox, scale=scale, seed=seed)
     print(f"· {time.perf_counter() - started:.1f} s")
@@ -122,7 +132,10 @@ def _run(args: argparse.Namespace) -> int:
     if ok:
         _print_summary(paths, console.log_path)
     else:
-        print(f"\nthe run failed: the full event log is {console.log_path}; `make ui` shows the failed run", file=sys.stderr)
+        print(
+            f"\nthe run failed: the full event log is {console.log_path}; `make ui` shows the failed run",
+            file=sys.stderr,
+        )
     return 0 if ok else 1
 
 
@@ -142,11 +155,18 @@ def _run_jobs(defs, instance, paths: DataPaths, console, partition_keys: list[st
         started = time.perf_counter()
         job = console.job(defs.resolve_job_def(job_name))
         with console.printing_to_log():
-            result = job.execute_in_process(run_config=console.RUN_CONFIG, partition_key=key, instance=instance,
-                                            tags=owner_tags(), raise_on_error=False)
+            result = job.execute_in_process(
+                run_config=console.RUN_CONFIG,
+                partition_key=key,
+                instance=instance,
+                tags=owner_tags(),
+                raise_on_error=False,
+            )
         label = f"{job_name} {key[:7]}" if key else job_name
-        console.say(f"{'✓' if result.success else '✗'} {label} · {time.perf_counter() - started:.1f} s"
-                    + ("" if result.success else " · FAILED"))
+        console.say(
+            f"{'✓' if result.success else '✗'} {label} · {time.perf_counter() - started:.1f} s"
+            + ("" if result.success else " · FAILED")
+        )
         if not result.success:
             return False
     return True
@@ -160,12 +180,16 @@ def _print_summary(paths: DataPaths, log_path: Path) -> None:
 
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         summary = con.sql("SELECT * FROM marts.collection_summary ORDER BY collection_month").pl()
-        rejects = con.sql("SELECT reason, count(*) AS n FROM raw.rejects GROUP BY ALL ORDER BY n DESC, reason").fetchall()
+        rejects = con.sql(
+            "SELECT reason, count(*) AS n FROM raw.rejects GROUP BY ALL ORDER BY n DESC, reason"
+        ).fetchall()
     print("\nWhat each collection month contributed (marts.collection_summary):")
     print(markdown_table(summary.with_columns(pl.col("collection_month").cast(pl.Utf8)), escape=False))
     common = "; ".join(f"{reason} ({n})" for reason, n in rejects[:3])
-    print(f"\nrejected: {sum(n for _, n in rejects):,} records, reasons in raw.rejects"
-          + (f"; most common: {common}" if common else ""))
+    print(
+        f"\nrejected: {sum(n for _, n in rejects):,} records, reasons in raw.rejects"
+        + (f"; most common: {common}" if common else "")
+    )
     print(f"\nreport:    {paths.reports / 'report.html'}  (tables as CSV and Parquet in {paths.reports})")
     print(f"warehouse: {paths.warehouse}  (crawls read from {paths.inbox})")
     print(f"event log: {log_path}")

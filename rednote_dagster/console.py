@@ -47,8 +47,7 @@ def step_summary(step: str, materialized: list[tuple[str, dict[str, Any]]], seco
     key, meta = materialized[0]
     rows = _number(meta.get("dagster/partition_row_count")) or _number(meta.get("dagster/row_count"))
     parts = [f"{int(rows):,} row{'' if rows == 1 else 's'}" if rows is not None else ""]
-    extras = [f"{int(v):,} {name}" for name in ("rejected", "duplicates")
-              if (v := _number(meta.get(name)))]
+    extras = [f"{int(v):,} {name}" for name in ("rejected", "duplicates") if (v := _number(meta.get(name)))]
     misses, hits = _number(meta.get("cache_misses")), _number(meta.get("cache_hits"))
     if misses is not None:
         backend = getattr(meta.get("backend"), "value", None)
@@ -99,7 +98,8 @@ class _StepLines(logging.Handler):
         elif kind == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
             self.materialized.setdefault(step, []).append(
-                ("/".join(materialization.asset_key.path), dict(materialization.metadata)))
+                ("/".join(materialization.asset_key.path), dict(materialization.metadata))
+            )
         elif kind == "STEP_SUCCESS":
             seconds = time.perf_counter() - self.started.pop(step, time.perf_counter())
             materialized = self.materialized.pop(step, [])
@@ -115,8 +115,10 @@ class _StepLines(logging.Handler):
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 key = "/".join(evaluation.asset_key.path)
-                self.once(f"  ! check {evaluation.check_name} on {key} did not pass"
-                          f" ({evaluation.severity.value.lower()}): {evaluation.description or ''}".rstrip(": "))
+                self.once(
+                    f"  ! check {evaluation.check_name} on {key} did not pass"
+                    f" ({evaluation.severity.value.lower()}): {evaluation.description or ''}".rstrip(": ")
+                )
         elif event is None and record.levelno >= logging.WARNING:
             message = str(meta.get("orig_message") or record.getMessage()).strip()
             self.once(f"  ! {message.splitlines()[0] if message else ''}")

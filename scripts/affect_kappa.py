@@ -33,8 +33,12 @@ def corpus_comments(root: Path) -> pl.DataFrame:
     """comment_id, content (one row per comment) joined to the planted truth."""
     pseudonymizer = Pseudonymizer(b"affect-kappa-only-key-32-bytes!!")
     months = sorted(p.name for p in root.iterdir() if p.name[:1].isdigit())
-    frames = [pl.from_arrow(ingest_entity(root / m, dt.date.fromisoformat(f"{m}-01"), "comment", pseudonymizer).rows)
-              .select("comment_id", "content") for m in months]
+    frames = [
+        pl.from_arrow(ingest_entity(root / m, dt.date.fromisoformat(f"{m}-01"), "comment", pseudonymizer).rows).select(
+            "comment_id", "content"
+        )
+        for m in months
+    ]
     contents = pl.concat(frames).unique("comment_id", keep="last")
     truth = pl.read_csv(root / "_truth/comments.csv", infer_schema_length=0)
     return truth.join(contents, on="comment_id", how="inner").sort("comment_id")
@@ -44,15 +48,20 @@ def kappa(a, b) -> float:
     return float(cohen_kappa_score(list(a), list(b)))
 
 
-def report(name: str, comments: pl.DataFrame, predicted: list[str | None], column: str,
-           validation: pl.DataFrame) -> None:
+def report(
+    name: str, comments: pl.DataFrame, predicted: list[str | None], column: str, validation: pl.DataFrame
+) -> None:
     scored = comments.with_columns(pl.Series("predicted", predicted, dtype=pl.String)).drop_nulls("predicted")
-    per_lang = ", ".join(f"{lang} {kappa(part[column], part['predicted']):.3f} (n={part.height})"
-                         for (lang,), part in sorted(scored.group_by("lang")))
+    per_lang = ", ".join(
+        f"{lang} {kappa(part[column], part['predicted']):.3f} (n={part.height})"
+        for (lang,), part in sorted(scored.group_by("lang"))
+    )
     held_out = validation.join(scored.select("comment_id", "predicted"), on="comment_id")
-    print(f"  {name:10s} κ vs planted {kappa(scored[column], scored['predicted']):.3f} (n={scored.height}); "
-          f"per language: {per_lang}; vs held-out human consensus "
-          f"{kappa(held_out['code'], held_out['predicted']):.3f} (n={held_out.height})")
+    print(
+        f"  {name:10s} κ vs planted {kappa(scored[column], scored['predicted']):.3f} (n={scored.height}); "
+        f"per language: {per_lang}; vs held-out human consensus "
+        f"{kappa(held_out['code'], held_out['predicted']):.3f} (n={held_out.height})"
+    )
 
 
 def main(root: Path, embedding_model: str) -> None:
@@ -66,14 +75,16 @@ def main(root: Path, embedding_model: str) -> None:
         training, validation = split(coding, VALIDATION_SHARE, "comment_id")
         train = consensus(training, "comment_id").join(comments.select("comment_id", "content"), on="comment_id")
         train = train.filter(pl.col("content").str.strip_chars() != "")
-        print(f"{scheme.name}: {train.height} training comments (consensus of the training half), "
-              f"{consensus(validation, 'comment_id').height} held out")
+        print(
+            f"{scheme.name}: {train.height} training comments (consensus of the training half), "
+            f"{consensus(validation, 'comment_id').height} held out"
+        )
         backends = {
             "supervised": SupervisedOnEmbeddings(scheme, embedder, train["content"].to_list(), train["code"].to_list()),
             "zero-shot": ZeroShotOnEmbeddings(scheme, embedder),
         }
         for name, backend in backends.items():
-            predictions = [p.code for p in backend.predict([d for d in documents])]
+            predictions = [p.code for p in backend.predict(list(documents))]
             report(name, comments, predictions, scheme.name, consensus(validation, "comment_id"))
 
 

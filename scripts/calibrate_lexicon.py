@@ -32,10 +32,13 @@ def corpus_texts(root: Path) -> list[tuple[str, str, int]]:
     pseudonymizer = Pseudonymizer(b"calibration-only-key-32-bytes!!!")
     for month in sorted(p.name for p in root.iterdir() if p.name[:1].isdigit()):
         for entity, id_column in (("note", "note_id"), ("comment", "comment_id")):
-            rows = pl.from_arrow(ingest_entity(root / month, dt.date.fromisoformat(f"{month}-01"), entity, pseudonymizer).rows)
+            rows = pl.from_arrow(
+                ingest_entity(root / month, dt.date.fromisoformat(f"{month}-01"), entity, pseudonymizer).rows
+            )
             for row in rows.iter_rows(named=True):
-                texts[(entity, row[id_column])] = (note_text(row["title"], row["description"]) if entity == "note"
-                                                   else row["content"] or "")
+                texts[(entity, row[id_column])] = (
+                    note_text(row["title"], row["description"]) if entity == "note" else row["content"] or ""
+                )
     return [(k[0], t, truth[k]) for k, t in texts.items() if k in truth and t.strip()]
 
 
@@ -47,10 +50,17 @@ def main(root: Path) -> None:
         comments = [r for r in scored if r[1] == script and r[0] == "comment"]
         balanced = notes * max(1, round(len(comments) / max(1, len(notes)))) + comments
         cuts, _ = calibrate_cutoffs([r[2] for r in balanced], [r[3] for r in balanced])
-        agreement = {name: float(np.mean([int(np.digitize(r[2], cuts)) - 2 == r[3] for r in part]))
-                     for name, part in (("notes", notes), ("comments", comments)) if part}
-        print(f"{script:6s} cut-offs {tuple(round(c, 3) for c in cuts)}  exact agreement "
-              + ", ".join(f"{k} {v:.3f} (n={len(notes) if k == 'notes' else len(comments)})" for k, v in agreement.items()))
+        agreement = {
+            name: float(np.mean([int(np.digitize(r[2], cuts)) - 2 == r[3] for r in part]))
+            for name, part in (("notes", notes), ("comments", comments))
+            if part
+        }
+        print(
+            f"{script:6s} cut-offs {tuple(round(c, 3) for c in cuts)}  exact agreement "
+            + ", ".join(
+                f"{k} {v:.3f} (n={len(notes) if k == 'notes' else len(comments)})" for k, v in agreement.items()
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from common import corpus  # noqa: E402
-from sentiment_throughput import corpus_texts, finetune  # noqa: E402
+from common import corpus
+from sentiment_throughput import corpus_texts, finetune
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import argparse
 import json
 import re
 import sys
+from pathlib import Path
 
 import duckdb
 
@@ -46,8 +47,10 @@ def fingerprint(warehouse: str) -> dict[str, dict]:
             rel = f'"{schema}"."{table}"'
             row = "concat_ws('\x1f', " + ", ".join(f"coalesce(cast(\"{c}\" as varchar), '\x00')" for c in kept) + ")"
             count, digest = con.execute(
-                f"select count(*), md5(coalesce(string_agg(r, '\x1e' order by r), '')) from (select {row} as r from {rel})"
-                if kept else f"select count(*), '' from {rel}"
+                f"select count(*), md5(coalesce(string_agg(r, '\x1e' order by r), '')) "
+                f"from (select {row} as r from {rel})"
+                if kept
+                else f"select count(*), '' from {rel}"
             ).fetchone()
             out[f"{schema}.{table}"] = {"rows": count, "md5": digest, "columns": kept, "not_compared": skipped}
         return out
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rename", action="append", default=[], metavar="OLD=NEW", help="a table renamed in between")
     args = parser.parse_args(argv)
     if args.compare:
-        before, after = (json.loads(open(p).read()) for p in args.compare)
+        before, after = (json.loads(Path(p).read_text()) for p in args.compare)
         return compare(before, after, dict(r.split("=", 1) for r in args.rename))
     if not args.warehouse:
         parser.error("give a warehouse or --compare BEFORE AFTER")

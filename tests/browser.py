@@ -68,7 +68,7 @@ def launch_chromium(headless: bool = True) -> Iterator[object]:
     with sync_playwright() as pw:
         try:
             browser = pw.chromium.launch(executable_path=exe, headless=headless, args=CHROMIUM_ARGS)
-        except Exception as exc:  # noqa: BLE001 - a broken browser install is a skip, not a failure
+        except Exception as exc:
             pytest.skip(f"chromium at {exe} failed to launch: {exc}")
         try:
             yield browser
@@ -97,7 +97,8 @@ def graphql(port: int, query: str, variables: dict | None = None, timeout: float
 
 
 LOCATION_QUERY = (
-    "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus locationOrLoadError { __typename } } } } }"
+    "{ workspaceOrError { ... on Workspace { locationEntries "
+    "{ name loadStatus locationOrLoadError { __typename } } } } }"
 )
 
 
@@ -148,10 +149,8 @@ def stop_process_group(proc: subprocess.Popen, timeout: float = 30) -> None:
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
     # children (code server, daemon) may outlive the leader; the group id is the leader's pid
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)

@@ -9,11 +9,11 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
+from rednote_dagster.definitions import defs as load_defs
 from rednote_dagster.defs.automation import REFRESH_AFTER_UPSTREAM, automation_defs, month_just_crawled
 from rednote_dagster.defs.checks import Coverage, coverage_verdict, label_coverages, raw_row_counts, row_count_verdict
 from rednote_dagster.defs.partitions import collection_month
 from rednote_dagster.defs.resources import CheckThresholds, RednoteData
-from rednote_dagster.definitions import defs as load_defs
 from rednote_dagster.lib.settings import automation_enabled
 
 DEFS = load_defs()
@@ -21,7 +21,7 @@ new_crawl_sensor = DEFS.resolve_sensor_def("new_crawl_sensor")
 monthly_refresh_schedule = DEFS.resolve_schedule_def("monthly_refresh_schedule")
 
 OLD = time.time() - 3600
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _drop(inbox, month, name="xhs/json/search_contents.json", mtime=OLD):
@@ -100,11 +100,14 @@ def test_fresh_sensor_adopts_months_already_ingested(data_root, instance):
     assert '"2025-01"' in cursor
 
 
-@pytest.mark.parametrize("tick, expected", [
-    (dt.datetime(2025, 4, 1, 6, tzinfo=UTC), "2025-03-01"),
-    (dt.datetime(2026, 1, 1, 6, tzinfo=UTC), "2025-12-01"),
-    (dt.datetime(2025, 3, 1, 0, 0, tzinfo=UTC), "2025-02-01"),
-])
+@pytest.mark.parametrize(
+    "tick, expected",
+    [
+        (dt.datetime(2025, 4, 1, 6, tzinfo=UTC), "2025-03-01"),
+        (dt.datetime(2026, 1, 1, 6, tzinfo=UTC), "2025-12-01"),
+        (dt.datetime(2025, 3, 1, 0, 0, tzinfo=UTC), "2025-02-01"),
+    ],
+)
 def test_month_just_crawled(tick, expected):
     assert month_just_crawled(tick) == expected
 
@@ -129,8 +132,10 @@ def test_schedule_requests_the_month_just_crawled(data_root, instance):
 def test_automation_switch():
     assert automation_enabled({}) and automation_enabled({"REDNOTE_AUTOMATION": "on"})
     assert not automation_enabled({"REDNOTE_AUTOMATION": "off"})
-    for enabled, sensor, schedule in ((True, dg.DefaultSensorStatus.RUNNING, dg.DefaultScheduleStatus.RUNNING),
-                                      (False, dg.DefaultSensorStatus.STOPPED, dg.DefaultScheduleStatus.STOPPED)):
+    for enabled, sensor, schedule in (
+        (True, dg.DefaultSensorStatus.RUNNING, dg.DefaultScheduleStatus.RUNNING),
+        (False, dg.DefaultSensorStatus.STOPPED, dg.DefaultScheduleStatus.STOPPED),
+    ):
         d = automation_defs(enabled)
         assert {s.default_status for s in d.sensors} == {sensor}
         assert {s.default_status for s in d.schedules} == {schedule}
@@ -140,9 +145,13 @@ def test_the_switch_is_read_when_the_definitions_load_not_at_import(monkeypatch)
     from rednote_dagster.defs import automation
 
     monkeypatch.setenv("REDNOTE_AUTOMATION", "off")
-    assert automation.automation().resolve_sensor_def("new_crawl_sensor").default_status == dg.DefaultSensorStatus.STOPPED
+    assert (
+        automation.automation().resolve_sensor_def("new_crawl_sensor").default_status == dg.DefaultSensorStatus.STOPPED
+    )
     monkeypatch.setenv("REDNOTE_AUTOMATION", "on")
-    assert automation.automation().resolve_sensor_def("new_crawl_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+    assert (
+        automation.automation().resolve_sensor_def("new_crawl_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+    )
 
 
 def test_definitions_carry_the_automation():
@@ -160,11 +169,18 @@ def test_definitions_carry_the_automation():
         else:
             assert node.automation_condition == REFRESH_AFTER_UPSTREAM, key
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    for expected in [("raw/notes", "conservation"), ("raw/notes", "row_count"), ("raw/creators", "row_count"),
-                     ("enrich/note_sentiment", "label_coverage"), ("enrich/comment_sentiment", "label_coverage"),
-                     ("enrich/note_topics", "label_coverage"), ("enrich/comment_emotion", "label_coverage"),
-                     ("enrich/comment_stance", "label_coverage"), ("enrich/note_sentiment", "labels_from_model"),
-                     ("analysis/coding_agreement", "kappa_above_minimum")]:
+    for expected in [
+        ("raw/notes", "conservation"),
+        ("raw/notes", "row_count"),
+        ("raw/creators", "row_count"),
+        ("enrich/note_sentiment", "label_coverage"),
+        ("enrich/comment_sentiment", "label_coverage"),
+        ("enrich/note_topics", "label_coverage"),
+        ("enrich/comment_emotion", "label_coverage"),
+        ("enrich/comment_stance", "label_coverage"),
+        ("enrich/note_sentiment", "labels_from_model"),
+        ("analysis/coding_agreement", "kappa_above_minimum"),
+    ]:
         assert expected in checks
 
 
@@ -176,14 +192,20 @@ def test_a_landed_partition_refreshes_the_unpartitioned_downstream_once():
     instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=["raw", "notes"], partition="2025-03-01"))
     second = dg.evaluate_automation_conditions(defs=d, instance=instance, cursor=first.cursor)
     requested = {r.key.to_user_string() for r in second.results if r.true_subset.size}
-    assert {"enrich/topic_model", "staging/stg_raw__notes", "marts/collection_summary",
-            "analysis/user_influence", "marts/engagement_by_phase_and_tier"} <= requested
+    assert {
+        "enrich/topic_model",
+        "staging/stg_raw__notes",
+        "marts/collection_summary",
+        "analysis/user_influence",
+        "marts/engagement_by_phase_and_tier",
+    } <= requested
     assert not any(k.startswith(("raw/", "enrich/note_sentiment", "enrich/note_topics")) for k in requested)
     third = dg.evaluate_automation_conditions(defs=d, instance=instance, cursor=second.cursor)
     assert third.total_requested == 0  # handled: not requested again
 
 
 # --- checks --------------------------------------------------------------------------------------------
+
 
 def test_verdicts():
     assert row_count_verdict({"2025-01": 3}) == (True, "3 rows")
@@ -201,18 +223,33 @@ def test_partitioned_checks_on_a_warehouse(tmp_path):
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
         con.execute("CREATE SCHEMA raw; CREATE SCHEMA enrich")
-        con.execute("CREATE TABLE raw.notes AS SELECT * FROM (VALUES ('n1', DATE '2025-03-01'), ('n2', DATE '2025-03-01'),"
-                    " ('n1', DATE '2025-04-01')) t(note_id, collection_month)")
+        con.execute(
+            "CREATE TABLE raw.notes AS SELECT * FROM (VALUES ('n1', DATE '2025-03-01'), ('n2', DATE '2025-03-01'),"
+            " ('n1', DATE '2025-04-01')) t(note_id, collection_month)"
+        )
         con.execute("CREATE TABLE raw.comments AS SELECT 'c1' AS comment_id, DATE '2025-03-01' AS collection_month")
-        con.execute("CREATE TABLE enrich.note_sentiment AS SELECT * FROM (VALUES ('n1', DATE '2025-03-01', 'Neutral'),"
-                    " ('n2', DATE '2025-03-01', NULL)) t(note_id, collection_month, label)")
-        con.execute("CREATE TABLE enrich.note_topics AS SELECT * FROM (VALUES ('n1', DATE '2025-03-01', '1a'))"
-                    " t(note_id, collection_month, code)")
+        con.execute(
+            "CREATE TABLE enrich.note_sentiment AS SELECT * FROM (VALUES ('n1', DATE '2025-03-01', 'Neutral'),"
+            " ('n2', DATE '2025-03-01', NULL)) t(note_id, collection_month, label)"
+        )
+        con.execute(
+            "CREATE TABLE enrich.note_topics AS SELECT * FROM (VALUES ('n1', DATE '2025-03-01', '1a'))"
+            " t(note_id, collection_month, code)"
+        )
     # stand-ins for the assets the checks are on (the tables above are what they would have written)
-    stubs = [dg.AssetSpec(k, partitions_def=collection_month) for k in (
-        ["raw", "notes"], ["raw", "comments"], ["raw", "creators"], ["enrich", "note_sentiment"],
-        ["enrich", "comment_sentiment"], ["enrich", "note_topics"], ["enrich", "comment_emotion"],
-        ["enrich", "comment_stance"])]
+    stubs = [
+        dg.AssetSpec(k, partitions_def=collection_month)
+        for k in (
+            ["raw", "notes"],
+            ["raw", "comments"],
+            ["raw", "creators"],
+            ["enrich", "note_sentiment"],
+            ["enrich", "comment_sentiment"],
+            ["enrich", "note_topics"],
+            ["enrich", "comment_emotion"],
+            ["enrich", "comment_stance"],
+        )
+    ]
 
     @dg.multi_asset(specs=stubs, can_subset=True)
     def tables(context: dg.AssetExecutionContext):
@@ -220,9 +257,11 @@ def test_partitioned_checks_on_a_warehouse(tmp_path):
             yield dg.MaterializeResult(asset_key=key)
 
     selection = dg.AssetSelection.all() - dg.AssetSelection.assets(
-        ["enrich", "comment_sentiment"], ["enrich", "comment_emotion"], ["enrich", "comment_stance"])
+        ["enrich", "comment_sentiment"], ["enrich", "comment_emotion"], ["enrich", "comment_stance"]
+    )
     job = dg.Definitions(
-        assets=[tables], asset_checks=[raw_row_counts, label_coverages],
+        assets=[tables],
+        asset_checks=[raw_row_counts, label_coverages],
         jobs=[dg.define_asset_job("checks_only", selection=selection)],
         resources={"duckdb": DuckDBResource(database=str(db)), "check_thresholds": CheckThresholds()},
     ).resolve_job_def("checks_only")

@@ -82,8 +82,10 @@ def _run_logs(port: int, run_id: str) -> list[str]:
 
 def max_overlap(runs: list[dict]) -> int:
     """Most runs that were executing at the same moment."""
-    edges = sorted([(r["startTime"], 1) for r in runs if r["startTime"]] +
-                   [(r["endTime"], -1) for r in runs if r["endTime"]], key=lambda e: (e[0], e[1]))
+    edges = sorted(
+        [(r["startTime"], 1) for r in runs if r["startTime"]] + [(r["endTime"], -1) for r in runs if r["endTime"]],
+        key=lambda e: (e[0], e[1]),
+    )
     now = best = 0
     for _, step in edges:
         now += step
@@ -98,20 +100,33 @@ def run_months_concurrently(tmp_path: Path, dagster_yaml: str, *, timeout: float
     (home / "dagster.yaml").write_text(dagster_yaml)
     generate_corpus(data / "inbox", scale="small", seed=0)
     months = sorted(p.name for p in (data / "inbox").iterdir() if re.fullmatch(r"\d{4}-\d{2}", p.name))
-    env = {**os.environ, "DAGSTER_HOME": str(home), "REDNOTE_DATA_DIR": str(data),
-           "REDNOTE_PSEUDONYM_KEY": "test-key", "REDNOTE_AUTOMATION": "off"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "REDNOTE_DATA_DIR": str(data),
+        "REDNOTE_PSEUDONYM_KEY": "test-key",
+        "REDNOTE_AUTOMATION": "off",
+    }
     tag = f"backfill-{time.time_ns()}"
     selection = [{"path": k} for k in raw_and_dbt_keys()]
     started = time.monotonic()
     with dagster_server(env, dev=True, log_path=tmp_path / "dagster_dev.log") as (port, proc):
         entries = wait_for_code_location(port, proc=proc)
         assert entries and entries[0]["loadStatus"] == "LOADED", entries
-        params = [{
-            "selector": {"repositoryLocationName": "rednote_dagster", "repositoryName": "__repository__",
-                         "jobName": "month_refresh_job", "assetSelection": selection},
-            "executionMetadata": {"tags": [{"key": "dagster/partition", "value": f"{m}-01"},
-                                           {"key": "rednote/test", "value": tag}]},
-        } for m in months]
+        params = [
+            {
+                "selector": {
+                    "repositoryLocationName": "rednote_dagster",
+                    "repositoryName": "__repository__",
+                    "jobName": "month_refresh_job",
+                    "assetSelection": selection,
+                },
+                "executionMetadata": {
+                    "tags": [{"key": "dagster/partition", "value": f"{m}-01"}, {"key": "rednote/test", "value": tag}]
+                },
+            }
+            for m in months
+        ]
         launched = graphql(port, LAUNCH, {"params": params}, timeout=300)["launchMultipleRuns"]
         results = launched.get("launchMultipleRunsResult") or []
         assert [r["__typename"] for r in results] == ["LaunchRunSuccess"] * len(months), launched
@@ -125,10 +140,17 @@ def run_months_concurrently(tmp_path: Path, dagster_yaml: str, *, timeout: float
         logs = {r["runId"]: _run_logs(port, r["runId"]) for r in runs}
     compute_logs = [p for p in (home / "storage").rglob("*") if p.is_file() and p.suffix in (".out", ".err")]
     lock_lines = [line for texts in logs.values() for line in texts if LOCK_ERROR.search(line)]
-    lock_lines += [f"{p.name}: {line}" for p in compute_logs
-                   for line in p.read_text(errors="replace").splitlines() if LOCK_ERROR.search(line)]
+    lock_lines += [
+        f"{p.name}: {line}"
+        for p in compute_logs
+        for line in p.read_text(errors="replace").splitlines()
+        if LOCK_ERROR.search(line)
+    ]
     return {
-        "months": months, "runs": runs, "lock_errors": lock_lines, "seconds": time.monotonic() - started,
+        "months": months,
+        "runs": runs,
+        "lock_errors": lock_lines,
+        "seconds": time.monotonic() - started,
         "overlap": max_overlap(runs),
         "partitions": sorted(next(t["value"] for t in r["tags"] if t["key"] == "dagster/partition") for r in runs),
         "step_logs": logs,

@@ -29,8 +29,13 @@ INGEST = (
 
 
 def run_ingest(env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", INGEST], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", INGEST],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def kill_after_step_starts(proc: subprocess.Popen, step: str, delay: float) -> bool:
@@ -54,17 +59,25 @@ def month_state(warehouse) -> dict[str, tuple[int, str] | None]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for table in TABLES:
             schema, name = table.split(".")
-            exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
-                                 "table_name = ?", [schema, name]).fetchall()[0][0]
-            parts = [(f"{table}[{e}]", e) for e in ("note", "comment", "creator")] if table in SHARED else [(table, None)]
+            exists = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [schema, name],
+            ).fetchall()[0][0]
+            parts = (
+                [(f"{table}[{e}]", e) for e in ("note", "comment", "creator")] if table in SHARED else [(table, None)]
+            )
             for key, entity in parts:
                 if not exists:
                     state[key] = None
                     continue
                 where = "collection_month = ?" + (" AND entity = ?" if entity else "")
-                state[key] = tuple(con.execute(
-                    f"SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') "
-                    f"FROM {table} t WHERE {where}", [MONTH, entity] if entity else [MONTH]).fetchall()[0])
+                state[key] = tuple(
+                    con.execute(
+                        f"SELECT count(*), coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') "
+                        f"FROM {table} t WHERE {where}",
+                        [MONTH, entity] if entity else [MONTH],
+                    ).fetchall()[0]
+                )
     return state
 
 
@@ -91,9 +104,16 @@ def test_sigkill_mid_materialization_loses_nothing_and_leaves_no_half_partition(
     seen = []
     # Kill while a step writes: a moment after the step starts (its log line), for the largest table
     # (comments) and the notes; first into an empty warehouse, then over a complete earlier month.
-    kills = {False: (("raw__comments", 0.5), ("raw__comments", 1.0), ("raw__comments", 1.5), ("raw__notes", 0.1),
-                     ("raw__notes", 0.3)),
-             True: (("raw__comments", 0.5), ("raw__comments", 1.5), ("raw__notes", 0.2))}
+    kills = {
+        False: (
+            ("raw__comments", 0.5),
+            ("raw__comments", 1.0),
+            ("raw__comments", 1.5),
+            ("raw__notes", 0.1),
+            ("raw__notes", 0.3),
+        ),
+        True: (("raw__comments", 0.5), ("raw__comments", 1.5), ("raw__notes", 0.2)),
+    }
     for rewrite in (False, True):
         for step, delay in kills[rewrite]:
             if not rewrite:

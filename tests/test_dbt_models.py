@@ -68,15 +68,33 @@ NOTES = [
 ]
 TOPICS = {"n1": "5b", "n2": "2c", "n3": "5b", "n4": "5b", "n6": "6", "n7": "6"}  # n5 not coded
 # note -> (month, score, passes_confidence); n1 has a stale March label that the June one replaces
-SENTIMENT = [("n1", MARCH, -2, True), ("n1", JUNE, 2, True), ("n2", MARCH, 1, True), ("n3", MARCH, 0, False),
-             ("n4", MARCH, -1, True), ("n5", MARCH, 1, True), ("n6", JUNE, 2, True), ("n7", JUNE, 1, True)]
+SENTIMENT = [
+    ("n1", MARCH, -2, True),
+    ("n1", JUNE, 2, True),
+    ("n2", MARCH, 1, True),
+    ("n3", MARCH, 0, False),
+    ("n4", MARCH, -1, True),
+    ("n5", MARCH, 1, True),
+    ("n6", JUNE, 2, True),
+    ("n7", JUNE, 1, True),
+]
 # comment, note, month, commenter group, emotion, stance; c1's March labels give way to June's
-COMMENTS = [("c1", "n1", MARCH, "foreign", "anger", "pro-foreign"), ("c1", "n1", JUNE, "foreign", "joy", "neutral"),
-            ("c2", "n1", JUNE, "native", "pride", "pro-china"), ("c3", "n2", MARCH, "native", "joy", "neutral"),
-            ("c4", "n6", JUNE, "foreign", "curiosity", "neutral"), ("c5", "n5", MARCH, "native", "joy", "neutral")]
+COMMENTS = [
+    ("c1", "n1", MARCH, "foreign", "anger", "pro-foreign"),
+    ("c1", "n1", JUNE, "foreign", "joy", "neutral"),
+    ("c2", "n1", JUNE, "native", "pride", "pro-china"),
+    ("c3", "n2", MARCH, "native", "joy", "neutral"),
+    ("c4", "n6", JUNE, "foreign", "curiosity", "neutral"),
+    ("c5", "n5", MARCH, "native", "joy", "neutral"),
+]
 GROUPS = {"5b": "other", "2c": "appearance", "6": "cultural"}
-INFLUENCE = [("A", "pre_ban", "high"), ("A", "surge", "low"), ("B", "surge", "high"),
-             ("C", "stabilization", "low"), ("A", "all", "high")]
+INFLUENCE = [
+    ("A", "pre_ban", "high"),
+    ("A", "surge", "low"),
+    ("B", "surge", "high"),
+    ("C", "stabilization", "low"),
+    ("A", "all", "high"),
+]
 
 
 def build_warehouse(path: Path) -> None:
@@ -86,28 +104,44 @@ def build_warehouse(path: Path) -> None:
             crawled = dt.datetime(month.year, month.month, 5, tzinfo=dt.UTC)
             con.execute(
                 "INSERT INTO raw.notes (note_id, collection_month, author_key, published_at, crawled_at, liked_count,"
-                " collected_count, comment_count, share_count, source_file) VALUES (?, ?, ?, ?::TIMESTAMPTZ, ?, ?, 1, 2, 3, 'f')",
-                [note_id, month, author, published + "+00", crawled, likes])
+                " collected_count, comment_count, share_count, source_file)"
+                " VALUES (?, ?, ?, ?::TIMESTAMPTZ, ?, ?, 1, 2, 3, 'f')",
+                [note_id, month, author, published + "+00", crawled, likes],
+            )
         con.execute("""INSERT INTO raw.creators (author_key, collection_month, followers, crawled_at) VALUES
             ('A', '2025-03-01', 100, '2025-03-05 00:00+00'), ('A', '2025-06-01', 150, '2025-06-05 00:00+00')""")
         con.execute("INSERT INTO raw.ingest_log VALUES ('2025-03-01', 'f', 'note', 6, 6, 0, 0)")
-        names = {"5b": ("Self-Expression & Personal Stories", "5"), "2c": ("Food, Lifestyle & Fashion", "2"),
-                 "6": ("Arts & Creativity", "6")}
+        names = {
+            "5b": ("Self-Expression & Personal Stories", "5"),
+            "2c": ("Food, Lifestyle & Fashion", "2"),
+            "6": ("Arts & Creativity", "6"),
+        }
         for note_id, code in TOPICS.items():
             month = JUNE if note_id in ("n1", "n6", "n7") else MARCH
-            con.execute("INSERT INTO enrich.note_topics (note_id, collection_month, code, code_name, category, "
-                        "category_name, topic_group) VALUES (?, ?, ?, ?, ?, 'cat', ?)",
-                        [note_id, month, code, *names[code], GROUPS[code]])
+            con.execute(
+                "INSERT INTO enrich.note_topics (note_id, collection_month, code, code_name, category, "
+                "category_name, topic_group) VALUES (?, ?, ?, ?, ?, 'cat', ?)",
+                [note_id, month, code, *names[code], GROUPS[code]],
+            )
         for comment_id, note_id, month, group, emotion, stance in COMMENTS:
             crawled = dt.datetime(month.year, month.month, 5, tzinfo=dt.UTC)
-            con.execute("INSERT INTO raw.comments (comment_id, note_id, collection_month, crawled_at, source_file) "
-                        "VALUES (?, ?, ?, ?, 'f')", [comment_id, note_id, month, crawled])
+            con.execute(
+                "INSERT INTO raw.comments (comment_id, note_id, collection_month, crawled_at, source_file) "
+                "VALUES (?, ?, ?, ?, 'f')",
+                [comment_id, note_id, month, crawled],
+            )
             for table, code in (("comment_emotion", emotion), ("comment_stance", stance)):
-                con.execute(f"INSERT INTO enrich.{table} (comment_id, note_id, collection_month, language, "
-                            "commenter_group, code) VALUES (?, ?, ?, 'en', ?, ?)", [comment_id, note_id, month, group, code])
+                con.execute(
+                    f"INSERT INTO enrich.{table} (comment_id, note_id, collection_month, language, "
+                    "commenter_group, code) VALUES (?, ?, ?, 'en', ?, ?)",
+                    [comment_id, note_id, month, group, code],
+                )
         for note_id, month, score, passes in SENTIMENT:
-            con.execute("INSERT INTO enrich.note_sentiment (note_id, collection_month, score, label, passes_confidence)"
-                        " VALUES (?, ?, ?, 'x', ?)", [note_id, month, score, passes])
+            con.execute(
+                "INSERT INTO enrich.note_sentiment (note_id, collection_month, score, label, passes_confidence)"
+                " VALUES (?, ?, ?, 'x', ?)",
+                [note_id, month, score, passes],
+            )
         con.executemany("INSERT INTO analysis.user_influence VALUES (?, ?, ?, 0.5)", INFLUENCE)
 
 
@@ -121,14 +155,28 @@ def warehouse(tmp_path_factory) -> Path:
     # the --vars the Dagster dbt step passes; a private target/log path: the shared target/manifest.json
     # that Dagster imports stays untouched
     result = subprocess.run(
-        [str(dbt), "build", "--vars", build_vars(str(path)), "--target-path", str(tmp / "target"),
-         "--log-path", str(tmp / "logs")],
-        cwd=DBT_DIR, env=env, capture_output=True, text=True)
+        [
+            str(dbt),
+            "build",
+            "--vars",
+            build_vars(str(path)),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+        ],
+        cwd=DBT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    for unit_test in ("int_notes_phased::phase_boundaries_follow_new_york_dates",
-                      "int_notes_current::latest_crawl_keeps_the_latest_crawl_of_each_note",
-                      "int_creators_current::latest_crawl_keeps_the_latest_profile_of_each_creator",
-                      "tier_transitions::tier_transitions_count_every_user_in_every_step"):
+    for unit_test in (
+        "int_notes_phased::phase_boundaries_follow_new_york_dates",
+        "int_notes_current::latest_crawl_keeps_the_latest_crawl_of_each_note",
+        "int_creators_current::latest_crawl_keeps_the_latest_profile_of_each_creator",
+        "tier_transitions::tier_transitions_count_every_user_in_every_step",
+    ):
         assert f"PASS {unit_test}" in result.stdout  # the unit tests ran
     # B's and C's four notes have no creator profile: the relationship test warns and the build goes on
     assert f"WARN 4 {NO_PROFILE_CHECK}" in result.stdout
@@ -147,7 +195,9 @@ def test_phases_follow_new_york_dates_at_both_boundaries(warehouse):
 
 
 def test_fig1_counts_every_new_york_day(warehouse):
-    days = dict(((d, p), n) for d, p, n in rows(warehouse, "SELECT ny_date::VARCHAR, phase, notes FROM marts.daily_note_counts"))
+    days = {
+        (d, p): n for d, p, n in rows(warehouse, "SELECT ny_date::VARCHAR, phase, notes FROM marts.daily_note_counts")
+    }
     assert len(days) == 86  # 10 Jan .. 5 Apr, days without notes included
     assert sum(days.values()) == 7
     assert days[("2025-01-18", "pre_ban")] == 1 and days[("2025-01-19", "surge")] == 1
@@ -156,68 +206,130 @@ def test_fig1_counts_every_new_york_day(warehouse):
 
 
 def test_author_phase_activity_contract(warehouse):
-    got = rows(warehouse, """SELECT author_key, phase, notes, followers, likes, collects, comments, shares
-                             FROM intermediate.int_author_phase_activity ORDER BY 1, 2""")
+    got = rows(
+        warehouse,
+        """SELECT author_key, phase, notes, followers, likes, collects, comments, shares
+                             FROM intermediate.int_author_phase_activity ORDER BY 1, 2""",
+    )
     assert got == [
-        ("A", "all", 3, 150, 65, 3, 6, 9), ("A", "pre_ban", 2, 150, 35, 2, 4, 6), ("A", "surge", 1, 150, 30, 1, 2, 3),
-        ("B", "all", 2, None, 50, 2, 4, 6), ("B", "surge", 2, None, 50, 2, 4, 6),  # NULL likes count as 0
-        ("C", "all", 2, None, 130, 2, 4, 6), ("C", "stabilization", 2, None, 130, 2, 4, 6),
+        ("A", "all", 3, 150, 65, 3, 6, 9),
+        ("A", "pre_ban", 2, 150, 35, 2, 4, 6),
+        ("A", "surge", 1, 150, 30, 1, 2, 3),
+        ("B", "all", 2, None, 50, 2, 4, 6),
+        ("B", "surge", 2, None, 50, 2, 4, 6),  # NULL likes count as 0
+        ("C", "all", 2, None, 130, 2, 4, 6),
+        ("C", "stabilization", 2, None, 130, 2, 4, 6),
     ]
-    types = dict(rows(warehouse, """SELECT column_name, data_type FROM information_schema.columns
-                                    WHERE table_name = 'int_author_phase_activity'"""))
-    assert types == {"author_key": "VARCHAR", "phase": "VARCHAR", "notes": "BIGINT", "followers": "BIGINT",
-                     "likes": "BIGINT", "collects": "BIGINT", "comments": "BIGINT", "shares": "BIGINT"}
+    types = dict(
+        rows(
+            warehouse,
+            """SELECT column_name, data_type FROM information_schema.columns
+                                    WHERE table_name = 'int_author_phase_activity'""",
+        )
+    )
+    assert types == {
+        "author_key": "VARCHAR",
+        "phase": "VARCHAR",
+        "notes": "BIGINT",
+        "followers": "BIGINT",
+        "likes": "BIGINT",
+        "collects": "BIGINT",
+        "comments": "BIGINT",
+        "shares": "BIGINT",
+    }
 
 
 def test_notes_labelled_take_the_latest_labels_and_the_phase_tier(warehouse):
-    got = rows(warehouse, """SELECT note_id, phase, tier, code, score, passes_confidence, liked_count
-                             FROM intermediate.int_notes_labelled ORDER BY 1""")
+    got = rows(
+        warehouse,
+        """SELECT note_id, phase, tier, code, score, passes_confidence, liked_count
+                             FROM intermediate.int_notes_labelled ORDER BY 1""",
+    )
     assert got == [
-        ("n1", "pre_ban", "high", "5b", 2, True, 15), ("n2", "pre_ban", "high", "2c", 1, True, 20),
-        ("n3", "surge", "low", "5b", 0, False, 30), ("n4", "surge", "high", "5b", -1, True, None),
-        ("n5", "surge", "high", None, 1, True, 50), ("n6", "stabilization", "low", "6", 2, True, 60),
+        ("n1", "pre_ban", "high", "5b", 2, True, 15),
+        ("n2", "pre_ban", "high", "2c", 1, True, 20),
+        ("n3", "surge", "low", "5b", 0, False, 30),
+        ("n4", "surge", "high", "5b", -1, True, None),
+        ("n5", "surge", "high", None, 1, True, 50),
+        ("n6", "stabilization", "low", "6", 2, True, 60),
         ("n7", "stabilization", "low", "6", 1, True, 70),
     ]
 
 
 def test_fig3_transitions_count_absent_users_as_inactive(warehouse):
-    got = rows(warehouse, "SELECT from_phase, from_tier, to_phase, to_tier, users FROM marts.tier_transitions ORDER BY 1, 2, 4")
-    assert sorted(got) == sorted([
-        ("pre_ban", "high", "surge", "low", 1),  # A
-        ("pre_ban", "inactive", "surge", "high", 1),  # B
-        ("pre_ban", "inactive", "surge", "inactive", 1),  # C
-        ("surge", "high", "stabilization", "inactive", 1),  # B
-        ("surge", "inactive", "stabilization", "low", 1),  # C
-        ("surge", "low", "stabilization", "inactive", 1),  # A
-    ])
+    got = rows(
+        warehouse, "SELECT from_phase, from_tier, to_phase, to_tier, users FROM marts.tier_transitions ORDER BY 1, 2, 4"
+    )
+    assert sorted(got) == sorted(
+        [
+            ("pre_ban", "high", "surge", "low", 1),  # A
+            ("pre_ban", "inactive", "surge", "high", 1),  # B
+            ("pre_ban", "inactive", "surge", "inactive", 1),  # C
+            ("surge", "high", "stabilization", "inactive", 1),  # B
+            ("surge", "inactive", "stabilization", "low", 1),  # C
+            ("surge", "low", "stabilization", "inactive", 1),  # A
+        ]
+    )
 
 
 def test_fig4_shares_within_tier(warehouse):
-    got = {(t, c): (n, round(s, 6)) for t, c, n, s in rows(warehouse, "SELECT tier, code, notes, share FROM marts.topic_share_by_tier")}
-    assert got == {("high", "5b"): (2, round(2 / 3, 6)), ("high", "2c"): (1, round(1 / 3, 6)),
-                   ("low", "5b"): (1, round(1 / 3, 6)), ("low", "6"): (2, round(2 / 3, 6))}
+    got = {
+        (t, c): (n, round(s, 6))
+        for t, c, n, s in rows(warehouse, "SELECT tier, code, notes, share FROM marts.topic_share_by_tier")
+    }
+    assert got == {
+        ("high", "5b"): (2, round(2 / 3, 6)),
+        ("high", "2c"): (1, round(1 / 3, 6)),
+        ("low", "5b"): (1, round(1 / 3, 6)),
+        ("low", "6"): (2, round(2 / 3, 6)),
+    }
 
 
 def test_fig2_fig6_fig7(warehouse):
-    fig2 = {(p, t): r for p, t, *r in rows(warehouse, "SELECT phase, tier, notes, authors, mean_likes FROM marts.engagement_by_phase_and_tier")}
+    fig2 = {
+        (p, t): r
+        for p, t, *r in rows(
+            warehouse, "SELECT phase, tier, notes, authors, mean_likes FROM marts.engagement_by_phase_and_tier"
+        )
+    }
     assert fig2[("pre_ban", "high")] == [2, 1, 17.5]
     assert fig2[("surge", "high")] == [2, 1, 50.0]  # the unreported count is left out of the mean
-    fig6 = {c: r for c, *r in rows(warehouse, "SELECT code, notes, notes_passing, mean_score FROM marts.sentiment_by_topic")}
+    fig6 = {
+        c: r for c, *r in rows(warehouse, "SELECT code, notes, notes_passing, mean_score FROM marts.sentiment_by_topic")
+    }
     assert fig6 == {"5b": [3, 2, 0.5], "2c": [1, 1, 1.0], "6": [2, 2, 1.5]}
-    fig7 = {(c, t): r for c, t, *r in rows(warehouse, "SELECT code, tier, notes_passing, mean_score FROM marts.sentiment_by_topic_and_tier")}
+    fig7 = {
+        (c, t): r
+        for c, t, *r in rows(
+            warehouse, "SELECT code, tier, notes_passing, mean_score FROM marts.sentiment_by_topic_and_tier"
+        )
+    }
     assert fig7 == {("5b", "high"): [2, 0.5], ("2c", "high"): [1, 1.0], ("6", "low"): [2, 1.5]}
 
 
 def test_comment_affect_takes_the_current_labels_and_the_note_topic_group(warehouse):
-    got = rows(warehouse, "SELECT comment_id, emotion, stance, topic_group FROM intermediate.int_comments_affect ORDER BY 1")
+    got = rows(
+        warehouse, "SELECT comment_id, emotion, stance, topic_group FROM intermediate.int_comments_affect ORDER BY 1"
+    )
     # c1: the June labels; c5's note n5 has no topic, so no topic group
-    assert got == [("c1", "joy", "neutral", "other"), ("c2", "pride", "pro-china", "other"),
-                   ("c3", "joy", "neutral", "appearance"), ("c4", "curiosity", "neutral", "cultural"),
-                   ("c5", "joy", "neutral", None)]
-    cells = rows(warehouse, """SELECT topic_group, commenter_group, emotion, stance, comments, share
-                               FROM marts.comment_affect_by_topic_group WHERE topic_group = 'other' ORDER BY ALL""")
-    assert cells == [("other", "all", "joy", "neutral", 1, 0.5), ("other", "all", "pride", "pro-china", 1, 0.5),
-                     ("other", "foreign", "joy", "neutral", 1, 1.0), ("other", "native", "pride", "pro-china", 1, 1.0)]
+    assert got == [
+        ("c1", "joy", "neutral", "other"),
+        ("c2", "pride", "pro-china", "other"),
+        ("c3", "joy", "neutral", "appearance"),
+        ("c4", "curiosity", "neutral", "cultural"),
+        ("c5", "joy", "neutral", None),
+    ]
+    cells = rows(
+        warehouse,
+        """SELECT topic_group, commenter_group, emotion, stance, comments, share
+                               FROM marts.comment_affect_by_topic_group WHERE topic_group = 'other' ORDER BY ALL""",
+    )
+    assert cells == [
+        ("other", "all", "joy", "neutral", 1, 0.5),
+        ("other", "all", "pride", "pro-china", 1, 0.5),
+        ("other", "foreign", "joy", "neutral", 1, 1.0),
+        ("other", "native", "pride", "pro-china", 1, 1.0),
+    ]
 
 
 def test_both_dagster_dbt_definitions_build_in_one_run(tmp_path, monkeypatch):
@@ -238,8 +350,12 @@ def test_both_dagster_dbt_definitions_build_in_one_run(tmp_path, monkeypatch):
     result = dg.materialize([rednote_dbt_models, rednote_dbt_analysis_models], resources=resources)
     assert result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert {"intermediate/int_author_phase_activity", "marts/daily_note_counts",
-            "intermediate/int_notes_labelled", "marts/tier_transitions"} <= materialized
+    assert {
+        "intermediate/int_author_phase_activity",
+        "marts/daily_note_counts",
+        "intermediate/int_notes_labelled",
+        "marts/tier_transitions",
+    } <= materialized
     checks = result.get_asset_check_evaluations()
     failed = {c.check_name for c in checks if not c.passed}
     assert checks and failed == {NO_PROFILE_CHECK}  # a warning (see the fixture above)
@@ -279,7 +395,10 @@ def test_every_model_python_reads_has_an_enforced_contract():
 
     code = "\n".join(p.read_text() for p in (REPO / "rednote_dagster").rglob("*.py"))
     read = set(re.findall(r"\b(?:intermediate|marts)\.([a-z_]\w*)\b", code))
-    contracts = {n["name"]: n["config"]["contract"]["enforced"] for n in _manifest()["nodes"].values()
-                 if n["resource_type"] == "model"}
+    contracts = {
+        n["name"]: n["config"]["contract"]["enforced"]
+        for n in _manifest()["nodes"].values()
+        if n["resource_type"] == "model"
+    }
     assert read and read <= set(contracts), read - set(contracts)
     assert {name for name in read if not contracts[name]} == set()

@@ -9,8 +9,14 @@ def test_definitions_load_and_lineage_joins():
     d = defs()
     graph = d.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"raw/notes", "raw/comments", "raw/creators", "staging/stg_raw__notes",
-            "intermediate/int_notes_current", "marts/collection_summary"} <= keys
+    assert {
+        "raw/notes",
+        "raw/comments",
+        "raw/creators",
+        "staging/stg_raw__notes",
+        "intermediate/int_notes_current",
+        "marts/collection_summary",
+    } <= keys
     # the dbt source [raw, notes] is the Python asset raw/notes: no duplicate, a real edge
     assert dg.AssetKey(["raw", "notes"]) in graph.get(dg.AssetKey(["staging", "stg_raw__notes"])).parent_keys
     assert graph.get(dg.AssetKey(["raw", "notes"])).is_materializable
@@ -42,9 +48,15 @@ def test_raw_enrich_analysis_and_marts_form_one_graph():
         return {k.to_user_string() for k in seen}
 
     fig7 = upstream(dg.AssetKey(["marts", "sentiment_by_topic_and_tier"]))
-    assert {"raw/notes", "raw/creators", "enrich/note_sentiment", "enrich/note_topics",
-            "intermediate/int_author_phase_activity", "analysis/user_influence",
-            "intermediate/int_notes_labelled"} <= fig7
+    assert {
+        "raw/notes",
+        "raw/creators",
+        "enrich/note_sentiment",
+        "enrich/note_topics",
+        "intermediate/int_author_phase_activity",
+        "analysis/user_influence",
+        "intermediate/int_notes_labelled",
+    } <= fig7
     assert "analysis/user_influence" in upstream(dg.AssetKey(["analysis", "sentiment_chi_square"]))
     # no external stand-ins: every source of the dbt project is a materializable Python asset
     for key in ("enrich/note_sentiment", "enrich/note_topics", "analysis/user_influence"):

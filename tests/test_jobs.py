@@ -8,13 +8,26 @@ import pytest
 from rednote_dagster.definitions import defs as load_defs
 
 INGEST = {"raw/comments", "raw/creators", "raw/notes"}
-LABELS = {"enrich/comment_emotion", "enrich/comment_sentiment", "enrich/comment_stance", "enrich/note_sentiment",
-          "enrich/note_topics"}
+LABELS = {
+    "enrich/comment_emotion",
+    "enrich/comment_sentiment",
+    "enrich/comment_stance",
+    "enrich/note_sentiment",
+    "enrich/note_topics",
+}
 PYTHON_ROLLUPS = {
-    "analysis/category_engagement", "analysis/coding_agreement", "analysis/comment_affect_chi_square",
-    "analysis/phase_breakpoints", "analysis/sampling_frame", "analysis/sentiment_chi_square",
-    "analysis/stage_timeline", "analysis/user_influence", "enrich/note_clusters", "enrich/topic_info",
-    "enrich/topic_model", "report/study_report",
+    "analysis/category_engagement",
+    "analysis/coding_agreement",
+    "analysis/comment_affect_chi_square",
+    "analysis/phase_breakpoints",
+    "analysis/sampling_frame",
+    "analysis/sentiment_chi_square",
+    "analysis/stage_timeline",
+    "analysis/user_influence",
+    "enrich/note_clusters",
+    "enrich/topic_info",
+    "enrich/topic_model",
+    "report/study_report",
 }
 
 DEFS = load_defs()

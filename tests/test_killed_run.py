@@ -55,10 +55,17 @@ def instance(home):
 
 
 def start_child(home: Path, sleep_s: float, name: str) -> subprocess.Popen:
-    log = open(home.parent / f"{name}.log", "wb")  # a file, not a pipe: nobody reads it while the run goes on
     env = {**os.environ, "DAGSTER_HOME": str(home)}
-    return subprocess.Popen([sys.executable, str(home.parent / "child.py"), str(sleep_s)], env=env, cwd=REPO,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # a file, not a pipe: nobody reads it while the run goes on (the child keeps its own copy of the descriptor)
+    with open(home.parent / f"{name}.log", "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, str(home.parent / "child.py"), str(sleep_s)],
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def child_log(home: Path, name: str) -> str:
@@ -101,8 +108,13 @@ def test_killed_run_is_failed_and_its_slot_freed_so_the_next_run_completes(home,
 
         # Before the release: the next run waits on the pool, behind the dead run.
         second = start_child(home, 0, "second")
-        waiting = wait_for(lambda: [p for p in pool_info(instance).pending_steps if p.run_id != dead_run],
-                           "queued step of the second run", second, home, "second")
+        waiting = wait_for(
+            lambda: [p for p in pool_info(instance).pending_steps if p.run_id != dead_run],
+            "queued step of the second run",
+            second,
+            home,
+            "second",
+        )
         time.sleep(2.0)
         assert second.poll() is None and [s.run_id for s in pool_info(instance).claimed_slots] == [dead_run]
 
@@ -142,12 +154,18 @@ def test_only_runs_whose_process_is_gone_on_this_host_are_released(instance):
     alive = _started_run(instance, owner_tags())
     tagged_dead = _started_run(instance, {PID_TAG: str(dead), HOST_TAG: host})
     untagged_dead = _started_run(instance, {})
-    instance.report_engine_event(f"Executing steps in process (pid: {dead})", instance.get_run_by_id(untagged_dead),
-                                 EngineEventData.in_process(dead))
+    instance.report_engine_event(
+        f"Executing steps in process (pid: {dead})",
+        instance.get_run_by_id(untagged_dead),
+        EngineEventData.in_process(dead),
+    )
     # Tags copied from a killed parent run on re-execution: the run's own pid event (alive) wins.
     reexecuted = _started_run(instance, {PID_TAG: str(dead), HOST_TAG: host})
-    instance.report_engine_event(f"Started process for run (pid: {os.getpid()}).",
-                                 instance.get_run_by_id(reexecuted), EngineEventData.in_process(os.getpid()))
+    instance.report_engine_event(
+        f"Started process for run (pid: {os.getpid()}).",
+        instance.get_run_by_id(reexecuted),
+        EngineEventData.in_process(os.getpid()),
+    )
     # The run's pid now belongs to a process that started after the run was created.
     reused = _started_run(instance, {PID_TAG: "0", HOST_TAG: host})
     time.sleep(START_SLACK_S + 1.5)
@@ -173,10 +191,14 @@ def test_only_runs_whose_process_is_gone_on_this_host_are_released(instance):
         assert [s.run_id for s in pool_info(instance).claimed_slots] == [elsewhere]
         assert storage.get_concurrency_info("other_pool").claimed_slots == []
         assert storage.get_concurrency_run_ids() == {elsewhere}
-        assert f"released run {tagged_dead[:8]} (probe_job): its process {dead} is gone; freed 1 other_pool slot(s)" \
+        assert (
+            f"released run {tagged_dead[:8]} (probe_job): its process {dead} is gone; freed 1 other_pool slot(s)"
             in lines
-        assert f"released run {reused[:8]} (probe_job): its process {newcomer.pid} is gone; freed 0 duckdb slot(s)" \
+        )
+        assert (
+            f"released run {reused[:8]} (probe_job): its process {newcomer.pid} is gone; freed 0 duckdb slot(s)"
             in lines
+        )
     finally:
         newcomer.kill()
         newcomer.wait()

@@ -34,8 +34,14 @@ def test_make_ui_loads_the_location_without_the_venv_on_path(tmp_path):
     }
     log = tmp_path / "make_ui.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(["make", "ui", f"UI_PORT={port}"], cwd=REPO, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "ui", f"UI_PORT={port}"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             entries = wait_for_code_location(port, timeout=240, proc=proc)
         finally:

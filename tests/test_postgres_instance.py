@@ -43,7 +43,7 @@ def postgres_url():
     base = Path(tempfile.mkdtemp(prefix="rednote-pg-"))
     try:
         server = pgserver.get_server(base / "pgdata", cleanup_mode="stop")
-    except Exception as exc:  # noqa: BLE001 - any failure to start means "no Postgres here", said plainly
+    except Exception as exc:
         shutil.rmtree(base, ignore_errors=True)
         pytest.skip(f"pgserver could not start PostgreSQL here: {type(exc).__name__}: {exc}")
     try:
@@ -82,8 +82,10 @@ def tiny_inbox(data_root: Path) -> None:
     """A January 2025 collection month: three notes, three comments, two creators."""
     month = data_root / "inbox" / MONTH[:7]
     write_jsonl(month / "xhs/jsonl/search_contents_2025-01-19.jsonl", [note(1), note(2, user=3), note(3)])
-    write_jsonl(month / "xhs/jsonl/search_comments_2025-01-19.jsonl",
-                [comment(1, 1), comment(2, 1, parent=hex_id(1, "6790aaaa")), comment(3, 2)])
+    write_jsonl(
+        month / "xhs/jsonl/search_comments_2025-01-19.jsonl",
+        [comment(1, 1), comment(2, 1, parent=hex_id(1, "6790aaaa")), comment(3, 2)],
+    )
     write_json(month / "xhs/json/creator_creator_2025-01-19.json", [creator(1), creator(3)])
 
 
@@ -97,8 +99,8 @@ def test_instance_on_postgres_runs_a_job_and_queues_a_run(pg_instance, postgres_
     from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
     from dagster_postgres.storage import DagsterPostgresStorage
 
-    from rednote_dagster.defs.resources import DUCKDB_POOL
     from rednote_dagster.definitions import defs
+    from rednote_dagster.defs.resources import DUCKDB_POOL
 
     instance = pg_instance
     # storage: all three stores are the Postgres ones, on the server of this test
@@ -133,15 +135,24 @@ def test_instance_on_postgres_runs_a_job_and_queues_a_run(pg_instance, postgres_
 
     # stored in Postgres: the run row, its events, the materializations with their partition
     assert pg_rows(postgres_url, "SELECT status FROM runs WHERE run_id = %s", (run_id,)) == [("SUCCESS",)]
-    counts = dict(pg_rows(postgres_url, "SELECT dagster_event_type, count(*) FROM event_logs WHERE run_id = %s "
-                                        "GROUP BY 1", (run_id,)))
+    counts = dict(
+        pg_rows(
+            postgres_url, "SELECT dagster_event_type, count(*) FROM event_logs WHERE run_id = %s GROUP BY 1", (run_id,)
+        )
+    )
     assert counts[DagsterEventType.RUN_SUCCESS.value] == 1  # stored as "PIPELINE_SUCCESS"
     assert counts[DagsterEventType.ASSET_MATERIALIZATION.value] >= 3
-    materialized = {key for (key,) in pg_rows(
-        postgres_url, "SELECT asset_key FROM event_logs WHERE run_id = %s AND dagster_event_type = "
-                      "'ASSET_MATERIALIZATION' AND partition = %s", (run_id, MONTH))}
+    materialized = {
+        key
+        for (key,) in pg_rows(
+            postgres_url,
+            "SELECT asset_key FROM event_logs WHERE run_id = %s AND dagster_event_type = "
+            "'ASSET_MATERIALIZATION' AND partition = %s",
+            (run_id, MONTH),
+        )
+    }
     assert {dg.AssetKey(["raw", t]).to_string() for t in ("notes", "comments", "creators")} <= materialized
-    assert pg_rows(postgres_url, "SELECT concurrency_key, \"limit\" FROM concurrency_limits") == [(DUCKDB_POOL, 1)]
+    assert pg_rows(postgres_url, 'SELECT concurrency_key, "limit" FROM concurrency_limits') == [(DUCKDB_POOL, 1)]
     # the warehouse (local DuckDB) got the month
     import duckdb
 
@@ -149,21 +160,27 @@ def test_instance_on_postgres_runs_a_job_and_queues_a_run(pg_instance, postgres_
         assert con.execute("SELECT count(*) FROM raw.notes").fetchone()[0] == 3
 
     # a run submitted through the queue stays QUEUED: no daemon runs here to dequeue it
-    origin = LoadableTargetOrigin(executable_path=sys.executable, module_name="rednote_dagster.definitions",
-                                  working_directory=str(REPO))
+    origin = LoadableTargetOrigin(
+        executable_path=sys.executable, module_name="rednote_dagster.definitions", working_directory=str(REPO)
+    )
     with in_process_test_workspace(instance, origin) as workspace:
         (location,) = workspace.code_location_names
         repo = workspace.get_code_location(location).get_repository("__repository__")
         remote_job = repo.get_full_job("ingest_job")
         run = instance.create_run_for_job(
-            job_def=ingest_job, tags={"dagster/partition": MONTH},
-            remote_job_origin=remote_job.get_remote_origin(), job_code_origin=remote_job.get_python_origin(),
+            job_def=ingest_job,
+            tags={"dagster/partition": MONTH},
+            remote_job_origin=remote_job.get_remote_origin(),
+            job_code_origin=remote_job.get_python_origin(),
         )
         submitted = instance.submit_run(run.run_id, workspace)
     assert submitted.status == DagsterRunStatus.QUEUED
     assert pg_rows(postgres_url, "SELECT status FROM runs WHERE run_id = %s", (run.run_id,)) == [("QUEUED",)]
-    assert pg_rows(postgres_url, "SELECT count(*) FROM event_logs WHERE run_id = %s AND dagster_event_type = "
-                                 "%s", (run.run_id, DagsterEventType.RUN_ENQUEUED.value)) == [(1,)]
+    assert pg_rows(
+        postgres_url,
+        "SELECT count(*) FROM event_logs WHERE run_id = %s AND dagster_event_type = %s",
+        (run.run_id, DagsterEventType.RUN_ENQUEUED.value),
+    ) == [(1,)]
     queued = instance.get_runs(filters=dg.RunsFilter(statuses=[DagsterRunStatus.QUEUED]))
     assert [r.run_id for r in queued] == [run.run_id]
 
@@ -206,8 +223,14 @@ def dbt_env(**extra) -> dict[str, str]:
 
 
 def test_dbt_server_target_renders_to_motherduck():
-    proc = subprocess.run([sys.executable, "-c", RENDER_PROFILE, str(DBT_DIR)], cwd=DBT_DIR, env=dbt_env(),
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", RENDER_PROFILE, str(DBT_DIR)],
+        cwd=DBT_DIR,
+        env=dbt_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     profiles = json.loads(proc.stdout.strip().splitlines()[-1])
     server = profiles["server"]
@@ -230,9 +253,20 @@ def test_dbt_parse_with_server_target_works_offline(tmp_path):
     """`dbt parse --target server` renders the server profile but opens no connection: it succeeds with a
     fake token and no network, and the manifest's models live in the MotherDuck database."""
     dbt = Path(sys.executable).parent / "dbt"
-    args = [str(dbt), "parse", "--quiet", "--profiles-dir", ".", "--target", "server",
-            # never touch the project's own target/ (Dagster reads its manifest) or logs/
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+    args = [
+        str(dbt),
+        "parse",
+        "--quiet",
+        "--profiles-dir",
+        ".",
+        "--target",
+        "server",
+        # never touch the project's own target/ (Dagster reads its manifest) or logs/
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
     env = dbt_env(MOTHERDUCK_TOKEN="test-token-not-real", MOTHERDUCK_DATABASE="rednote_ci")
     proc = subprocess.run(args, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -26,12 +26,12 @@ query($partition: String!) {
     ... on Runs { results { runId status jobName assetSelection { path } } }
   }
 }"""
-MATERIALIZED = """
-query {
-  assetNodeOrError(assetKey: {path: ["raw", "notes"]}) {
-    ... on AssetNode { assetMaterializations(partitions: ["%s"]) { partition runId } }
-  }
-}""" % PARTITION
+MATERIALIZED = f"""
+query {{
+  assetNodeOrError(assetKey: {{path: ["raw", "notes"]}}) {{
+    ... on AssetNode {{ assetMaterializations(partitions: ["{PARTITION}"]) {{ partition runId }} }}
+  }}
+}}"""
 
 
 def _skip_welcome(page, wait_ms: int = 0) -> None:
@@ -40,7 +40,7 @@ def _skip_welcome(page, wait_ms: int = 0) -> None:
     try:
         skip.wait_for(state="visible", timeout=max(wait_ms, 1))
         skip.click()
-    except Exception:  # noqa: BLE001 - no dialog this time
+    except Exception:
         pass
 
 
@@ -60,8 +60,13 @@ def test_materialize_one_partition_from_the_ui(browser, tmp_path):
     home.mkdir()
     shutil.copy(REPO / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
     generate_corpus(data / "inbox", scale="small", seed=0)
-    env = {**os.environ, "DAGSTER_HOME": str(home), "REDNOTE_DATA_DIR": str(data),
-           "REDNOTE_PSEUDONYM_KEY": "test-key", "REDNOTE_AUTOMATION": "off"}
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "REDNOTE_DATA_DIR": str(data),
+        "REDNOTE_PSEUDONYM_KEY": "test-key",
+        "REDNOTE_AUTOMATION": "off",
+    }
     shots = tmp_path / "screenshots"
     shots.mkdir()
 
@@ -82,7 +87,9 @@ def test_materialize_one_partition_from_the_ui(browser, tmp_path):
         # 2. select raw/notes in the graph's asset tree (expand the group "raw", click the asset) and open
         #    the launch dialog from the graph's "Materialize selected…" button
         def tree_row(title: str):
-            return page.locator('[class*="AssetSidebarNode_itemContainer"]').filter(has=page.locator(f'[title="{title}"]'))
+            return page.locator('[class*="AssetSidebarNode_itemContainer"]').filter(
+                has=page.locator(f'[title="{title}"]')
+            )
 
         _skip_welcome(page)
         tree_row("raw").first.locator("button").first.click()  # the expand caret

@@ -20,8 +20,13 @@ def train_tokenizer(texts: list[str], out: Path, vocab_size: int = 400, model_ma
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
     )
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
-        mask_token="[MASK]", model_max_length=model_max_length,
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=model_max_length,
     )
     fast.save_pretrained(out)
     return fast
@@ -36,9 +41,17 @@ def tiny_classifier(out: Path, texts: list[str], id2label: dict[int, str], seed:
     tok = train_tokenizer(texts, out, model_max_length=max_len)
     torch.manual_seed(seed)
     config = DistilBertConfig(
-        vocab_size=len(tok), dim=32, hidden_dim=64, n_layers=2, n_heads=2, max_position_embeddings=max_len,
-        num_labels=len(id2label), id2label=id2label, label2id={v: k for k, v in id2label.items()},
-        pad_token_id=tok.pad_token_id, initializer_range=0.5,  # wide init: texts get distinct outputs
+        vocab_size=len(tok),
+        dim=32,
+        hidden_dim=64,
+        n_layers=2,
+        n_heads=2,
+        max_position_embeddings=max_len,
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
+        pad_token_id=tok.pad_token_id,
+        initializer_range=0.5,  # wide init: texts get distinct outputs
     )
     model = DistilBertForSequenceClassification(config)
     # Random init gives near-uniform logits; scale the head so predictions are decisive and stable.
@@ -59,10 +72,16 @@ def tiny_sentence_encoder(out: Path, texts: list[str], seed: int = 0, dim: int =
     hf = out / "hf"
     tok = train_tokenizer(texts, hf, vocab_size=800, model_max_length=128)
     torch.manual_seed(seed)
-    BertModel(BertConfig(
-        vocab_size=len(tok), hidden_size=dim, num_hidden_layers=2, num_attention_heads=2, intermediate_size=2 * dim,
-        max_position_embeddings=128,
-    )).save_pretrained(hf)
+    BertModel(
+        BertConfig(
+            vocab_size=len(tok),
+            hidden_size=dim,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=2 * dim,
+            max_position_embeddings=128,
+        )
+    ).save_pretrained(hf)
     word = Transformer(str(hf), max_seq_length=128)
     pool = Pooling(word.get_embedding_dimension(), pooling_mode="mean")
     SentenceTransformer(modules=[word, pool]).save(str(out / "st"))

@@ -12,9 +12,27 @@ import json
 from pathlib import Path
 
 NOTE_KEYS = (
-    "note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id", "nickname",
-    "avatar", "liked_count", "collected_count", "comment_count", "share_count", "ip_location",
-    "image_list", "tag_list", "last_modify_ts", "note_url", "source_keyword", "xsec_token",
+    "note_id",
+    "type",
+    "title",
+    "desc",
+    "video_url",
+    "time",
+    "last_update_time",
+    "user_id",
+    "nickname",
+    "avatar",
+    "liked_count",
+    "collected_count",
+    "comment_count",
+    "share_count",
+    "ip_location",
+    "image_list",
+    "tag_list",
+    "last_modify_ts",
+    "note_url",
+    "source_keyword",
+    "xsec_token",
 )
 
 
@@ -24,13 +42,27 @@ def hex_id(n: int, prefix: str = "6785219f") -> str:
 
 def note(n: int, user: int = 1, *, liked="44", crawl_ms=1737300000000, keyword="tt refugee", **over) -> dict:
     rec = {
-        "note_id": hex_id(n, "67890abc"), "type": "normal", "title": "", "desc": f"note {n} #TikTokRefugee[话题]#",
-        "video_url": "", "time": 1737266400000 + n * 60_000, "last_update_time": 0, "user_id": hex_id(user),
-        "nickname": f"Nickname{user:04d}", "avatar": f"https://sns-avatar.example/{user}", "liked_count": liked,
-        "collected_count": "3", "comment_count": "2", "share_count": "1", "ip_location": "美国",
-        "image_list": "http://img/a,http://img/b", "tag_list": "TikTokRefugee", "last_modify_ts": crawl_ms,
+        "note_id": hex_id(n, "67890abc"),
+        "type": "normal",
+        "title": "",
+        "desc": f"note {n} #TikTokRefugee[话题]#",
+        "video_url": "",
+        "time": 1737266400000 + n * 60_000,
+        "last_update_time": 0,
+        "user_id": hex_id(user),
+        "nickname": f"Nickname{user:04d}",
+        "avatar": f"https://sns-avatar.example/{user}",
+        "liked_count": liked,
+        "collected_count": "3",
+        "comment_count": "2",
+        "share_count": "1",
+        "ip_location": "美国",
+        "image_list": "http://img/a,http://img/b",
+        "tag_list": "TikTokRefugee",
+        "last_modify_ts": crawl_ms,
         "note_url": f"https://www.xiaohongshu.com/explore/{n}?xsec_token=None&xsec_source=pc_search",
-        "source_keyword": keyword, "xsec_token": "tok",
+        "source_keyword": keyword,
+        "xsec_token": "tok",
     }
     rec.update(over)
     return rec
@@ -51,12 +83,23 @@ def head_note(n: int, user: int = 1, **over) -> dict:
     return out
 
 
-def comment(n: int, note_n: int, user: int = 2, *, parent=0, like="17", sub="0", crawl_ms=1737300000000, **over) -> dict:
+def comment(
+    n: int, note_n: int, user: int = 2, *, parent=0, like="17", sub="0", crawl_ms=1737300000000, **over
+) -> dict:
     rec = {
-        "comment_id": hex_id(n, "6790aaaa"), "create_time": 1737270000000 + n * 1000, "ip_location": "广东",
-        "note_id": hex_id(note_n, "67890abc"), "content": f"评论 {n} [笑哭R]", "user_id": hex_id(user),
-        "nickname": f"Nickname{user:04d}", "avatar": f"https://sns-avatar.example/{user}", "sub_comment_count": sub,
-        "pictures": "", "parent_comment_id": parent, "last_modify_ts": crawl_ms, "like_count": like,
+        "comment_id": hex_id(n, "6790aaaa"),
+        "create_time": 1737270000000 + n * 1000,
+        "ip_location": "广东",
+        "note_id": hex_id(note_n, "67890abc"),
+        "content": f"评论 {n} [笑哭R]",
+        "user_id": hex_id(user),
+        "nickname": f"Nickname{user:04d}",
+        "avatar": f"https://sns-avatar.example/{user}",
+        "sub_comment_count": sub,
+        "pictures": "",
+        "parent_comment_id": parent,
+        "last_modify_ts": crawl_ms,
+        "like_count": like,
     }
     rec.update(over)
     return rec
@@ -64,9 +107,16 @@ def comment(n: int, note_n: int, user: int = 2, *, parent=0, like="17", sub="0",
 
 def creator(user: int, *, fans="1.2万", crawl_ms=1737300000000, **over) -> dict:
     rec = {
-        "user_id": hex_id(user), "nickname": f"Nickname{user:04d}", "gender": "女",
-        "avatar": f"https://sns-avatar.example/{user}", "desc": "bio", "ip_location": "美国", "follows": "16",
-        "fans": fans, "interaction": "2.9万", "tag_list": json.dumps({"info": None, "location": "美国"}, ensure_ascii=False),
+        "user_id": hex_id(user),
+        "nickname": f"Nickname{user:04d}",
+        "gender": "女",
+        "avatar": f"https://sns-avatar.example/{user}",
+        "desc": "bio",
+        "ip_location": "美国",
+        "follows": "16",
+        "fans": fans,
+        "interaction": "2.9万",
+        "tag_list": json.dumps({"info": None, "location": "美国"}, ensure_ascii=False),
         "last_modify_ts": crawl_ms,
     }
     rec.update(over)

@@ -24,7 +24,12 @@ from rednote_dagster.defs.partitions import COLLECTION_START, collection_month
 from rednote_dagster.defs.resources import RednoteData
 from rednote_dagster.defs.run_recovery import release_dead_runs
 from rednote_dagster.lib.inbox_watch import (
-    dump_cursor, load_cursor, partition_key, plan_inbox_runs, run_key, scan_inbox,
+    dump_cursor,
+    load_cursor,
+    partition_key,
+    plan_inbox_runs,
+    run_key,
+    scan_inbox,
 )
 from rednote_dagster.lib.settings import DEFAULT_SETTLE_SECONDS, SETTLE_ENV, automation_enabled, inbox_settle_seconds
 
@@ -69,6 +74,7 @@ def rollups_automation_sensor(status: dg.DefaultSensorStatus) -> dg.AutomationCo
 
 # --- the inbox ----------------------------------------------------------------------------------------
 
+
 def _ingested_at(instance: dg.DagsterInstance, months: list[str]) -> dict[str, float]:
     """Per month: when its raw layer was last materialized (the oldest of the three raw assets)."""
     out: dict[str, float] = {}
@@ -95,7 +101,10 @@ def new_crawl(context: dg.SensorEvaluationContext, rednote: RednoteData) -> dg.S
     valid = {key[:7] for key in collection_month.get_partition_keys()}
     unseen = [m for m in snapshot if m in valid and m not in cursor]
     plan = plan_inbox_runs(
-        cursor, snapshot, valid_months=valid, now=time.time(),
+        cursor,
+        snapshot,
+        valid_months=valid,
+        now=time.time(),
         settle_seconds=inbox_settle_seconds(),
         ingested_at=_ingested_at(context.instance, unseen) if unseen else {},
     )
@@ -121,6 +130,7 @@ def new_crawl(context: dg.SensorEvaluationContext, rednote: RednoteData) -> dg.S
 
 # --- the monthly schedule ------------------------------------------------------------------------------
 
+
 def month_just_crawled(when: dt.datetime) -> str:
     """Partition key of the month before ``when`` (the schedule ticks on the 1st: last month's crawl is done)."""
     first = when.date().replace(day=1)
@@ -135,11 +145,13 @@ def monthly_refresh(context: dg.ScheduleEvaluationContext, rednote: RednoteData)
     folder = rednote.paths.month_dir(key)
     if not folder.is_dir() or not any(p.is_file() for p in folder.rglob("*")):
         return dg.SkipReason(f"no crawl in {folder}: nothing to refresh for {key[:7]}")
-    return dg.RunRequest(run_key=f"monthly:{key}", partition_key=key,
-                         tags={"rednote/trigger": "monthly_refresh_schedule"})
+    return dg.RunRequest(
+        run_key=f"monthly:{key}", partition_key=key, tags={"rednote/trigger": "monthly_refresh_schedule"}
+    )
 
 
 # --- the definitions -----------------------------------------------------------------------------------
+
 
 def automation_defs(enabled: bool) -> dg.Definitions:
     """The two sensors and the schedule, starting RUNNING in a new instance when ``enabled``, else STOPPED."""
@@ -162,8 +174,9 @@ def automation_defs(enabled: bool) -> dg.Definitions:
         description="06:00 UTC on the 1st: materializes the month just crawled (last month) and everything "
         "downstream of it in one run. Skips when that month has no inbox folder.",
     )(monthly_refresh)
-    return dg.Definitions(sensors=[new_crawl_sensor, rollups_automation_sensor(sensor_status)],
-                          schedules=[monthly_refresh_schedule])
+    return dg.Definitions(
+        sensors=[new_crawl_sensor, rollups_automation_sensor(sensor_status)], schedules=[monthly_refresh_schedule]
+    )
 
 
 @dg.definitions

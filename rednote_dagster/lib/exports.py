@@ -43,7 +43,8 @@ def neutralise_frame(df: pl.DataFrame) -> pl.DataFrame:
     # NULs go first, so "\\x00=1" is seen as the formula it becomes.
     cleaned = pl.col(text).cast(pl.String).str.replace_all("\x00", "", literal=True)
     return df.with_columns(
-        pl.when(cleaned.str.contains(_LEAD_PATTERN)).then(pl.lit("'") + cleaned).otherwise(cleaned).name.keep())
+        pl.when(cleaned.str.contains(_LEAD_PATTERN)).then(pl.lit("'") + cleaned).otherwise(cleaned).name.keep()
+    )
 
 
 @contextlib.contextmanager
@@ -107,8 +108,11 @@ def write_xlsx(df: pl.DataFrame, path: str | os.PathLike[str], sheet: str = "She
 
     frame = neutralise_frame(df)
     # XLSX has no time zones: such timestamps go in as their text (with the offset) rather than fail.
-    frame = frame.with_columns(pl.col(name).cast(pl.String) for name, dtype in frame.schema.items()
-                               if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None)
+    frame = frame.with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None
+    )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
 

@@ -58,11 +58,7 @@ def scan_inbox(inbox: Path) -> dict[str, MonthSnapshot]:
     """Snapshot of every ``YYYY-MM`` folder of the inbox (other entries such as ``_truth/`` are ignored)."""
     if not inbox.is_dir():
         return {}
-    return {
-        p.name: snapshot_month(p)
-        for p in sorted(inbox.iterdir())
-        if p.is_dir() and MONTH_FOLDER.match(p.name)
-    }
+    return {p.name: snapshot_month(p) for p in sorted(inbox.iterdir()) if p.is_dir() and MONTH_FOLDER.match(p.name)}
 
 
 def partition_key(month: str) -> str:
@@ -90,9 +86,12 @@ class InboxPlan:
     def summary(self) -> str:
         parts = []
         for label, months in (
-            ("to run", [s.month for s in self.to_run]), ("already ingested", self.adopted),
-            ("still being written", self.settling), ("not a partition yet / out of range", self.not_a_partition),
-            ("empty", self.empty), ("unchanged", self.unchanged),
+            ("to run", [s.month for s in self.to_run]),
+            ("already ingested", self.adopted),
+            ("still being written", self.settling),
+            ("not a partition yet / out of range", self.not_a_partition),
+            ("empty", self.empty),
+            ("unchanged", self.unchanged),
         ):
             if months:
                 parts.append(f"{label}: {', '.join(months)}")

@@ -57,12 +57,12 @@ TIERS: tuple[str, ...] = ("high", "low", "inactive")
 class EntropyDetail:
     """Everything the EWM computed, for reporting; ``entropy_weights`` returns only (weights, normalized)."""
 
-    weights: np.ndarray      # (m,)
-    normalized: np.ndarray   # (n, m) min-max values x'_ij
-    entropy: np.ndarray      # (m,) e_j; NaN for a constant indicator
-    divergence: np.ndarray   # (m,) d_j; 0 for a constant indicator
-    constant: np.ndarray     # (m,) bool
-    scores: np.ndarray       # (n,) S_i
+    weights: np.ndarray  # (m,)
+    normalized: np.ndarray  # (n, m) min-max values x'_ij
+    entropy: np.ndarray  # (m,) e_j; NaN for a constant indicator
+    divergence: np.ndarray  # (m,) d_j; 0 for a constant indicator
+    constant: np.ndarray  # (m,) bool
+    scores: np.ndarray  # (n,) S_i
 
     @property
     def degenerate(self) -> bool:
@@ -82,8 +82,9 @@ def entropy_detail(matrix) -> EntropyDetail:
         raise ValueError("indicators contain NaN or infinite values; fill or drop them first")
     if n == 0:
         empty = np.zeros((0, m))
-        return EntropyDetail(np.full(m, 1.0 / m), empty, np.full(m, np.nan), np.zeros(m),
-                             np.ones(m, dtype=bool), np.zeros(0))
+        return EntropyDetail(
+            np.full(m, 1.0 / m), empty, np.full(m, np.nan), np.zeros(m), np.ones(m, dtype=bool), np.zeros(0)
+        )
 
     lo, hi = x.min(axis=0), x.max(axis=0)
     span = hi - lo
@@ -135,18 +136,30 @@ def high_count(n_active: int, high_share: float) -> int:
 
 @dataclass(frozen=True)
 class InfluenceResult:
-    users: pl.DataFrame    # author_key, phase, notes, followers, likes, comments, collects, influence_score, rank, tier
+    users: pl.DataFrame  # author_key, phase, notes, followers, likes, comments, collects, influence_score, rank, tier
     weights: pl.DataFrame  # phase, indicator, weight, entropy, divergence, n_active, degenerate
 
 
 USER_SCHEMA = {
-    "author_key": pl.String, "phase": pl.String, "notes": pl.Int64, "followers": pl.Int64,
-    "likes": pl.Int64, "comments": pl.Int64, "collects": pl.Int64,
-    "influence_score": pl.Float64, "rank": pl.Int64, "tier": pl.String,
+    "author_key": pl.String,
+    "phase": pl.String,
+    "notes": pl.Int64,
+    "followers": pl.Int64,
+    "likes": pl.Int64,
+    "comments": pl.Int64,
+    "collects": pl.Int64,
+    "influence_score": pl.Float64,
+    "rank": pl.Int64,
+    "tier": pl.String,
 }
 WEIGHT_SCHEMA = {
-    "phase": pl.String, "indicator": pl.String, "weight": pl.Float64, "entropy": pl.Float64,
-    "divergence": pl.Float64, "n_active": pl.Int64, "degenerate": pl.Boolean,
+    "phase": pl.String,
+    "indicator": pl.String,
+    "weight": pl.Float64,
+    "entropy": pl.Float64,
+    "divergence": pl.Float64,
+    "n_active": pl.Int64,
+    "degenerate": pl.Boolean,
 }
 
 
@@ -161,14 +174,16 @@ def complete_phases(activity: pl.DataFrame) -> pl.DataFrame:
     says 'inactive' for them instead of leaving them out (Figure 3 needs the full grid)."""
     phases = _phase_order(set(activity["phase"].unique().to_list()) | set(PHASES))
     followers = activity.group_by("author_key").agg(pl.col("followers").drop_nulls().max())
-    grid = (followers.join(pl.DataFrame({"phase": phases}), how="cross"))
+    grid = followers.join(pl.DataFrame({"phase": phases}), how="cross")
     counted = activity.select("author_key", "phase", "notes", "likes", "comments", "collects")
-    return (grid.join(counted, on=["author_key", "phase"], how="left")
-            .with_columns(pl.col("notes", "likes", "comments", "collects").fill_null(0)))
+    return grid.join(counted, on=["author_key", "phase"], how="left").with_columns(
+        pl.col("notes", "likes", "comments", "collects").fill_null(0)
+    )
 
 
-def influence_tiers(activity: pl.DataFrame, min_notes: int = 3, high_share: float = 0.25,
-                    complete: bool = True) -> InfluenceResult:
+def influence_tiers(
+    activity: pl.DataFrame, min_notes: int = 3, high_share: float = 0.25, complete: bool = True
+) -> InfluenceResult:
     """Tiers per phase from author-phase activity (author_key, phase, notes, followers, likes,
     comments, collects; see module docstring for every choice). ``complete`` adds the authors
     without notes in a phase as inactive rows (``complete_phases``)."""
@@ -178,9 +193,12 @@ def influence_tiers(activity: pl.DataFrame, min_notes: int = 3, high_share: floa
     missing = need - set(activity.columns)
     if missing:
         raise ValueError(f"activity lacks columns {sorted(missing)}")
-    cast = {c: pl.Int64 for c in ("notes", "followers", "likes", "comments", "collects")}
-    data = activity.select(pl.col("author_key").cast(pl.String), pl.col("phase").cast(pl.String),
-                           *[pl.col(c).cast(t) for c, t in cast.items()])
+    cast = dict.fromkeys(("notes", "followers", "likes", "comments", "collects"), pl.Int64)
+    data = activity.select(
+        pl.col("author_key").cast(pl.String),
+        pl.col("phase").cast(pl.String),
+        *[pl.col(c).cast(t) for c, t in cast.items()],
+    )
     dupes = data.group_by("author_key", "phase").len().filter(pl.col("len") > 1)
     if dupes.height:
         raise ValueError(f"{dupes.height} duplicate (author_key, phase) rows, e.g. {dupes.row(0)}")
@@ -198,27 +216,44 @@ def influence_tiers(activity: pl.DataFrame, min_notes: int = 3, high_share: floa
         keys = active["author_key"].to_list()
         ranks = rank_by_score(keys, detail.scores)
         n_high = high_count(active.height, high_share)
-        user_frames.append(active.with_columns(
-            pl.Series("influence_score", detail.scores, dtype=pl.Float64),
-            pl.Series("rank", ranks, dtype=pl.Int64),
-            pl.Series("tier", np.where(ranks <= n_high, "high", "low"), dtype=pl.String),
-        ))
-        user_frames.append(inactive.with_columns(
-            pl.lit(None, pl.Float64).alias("influence_score"), pl.lit(None, pl.Int64).alias("rank"),
-            pl.lit("inactive").alias("tier")))
+        user_frames.append(
+            active.with_columns(
+                pl.Series("influence_score", detail.scores, dtype=pl.Float64),
+                pl.Series("rank", ranks, dtype=pl.Int64),
+                pl.Series("tier", np.where(ranks <= n_high, "high", "low"), dtype=pl.String),
+            )
+        )
+        user_frames.append(
+            inactive.with_columns(
+                pl.lit(None, pl.Float64).alias("influence_score"),
+                pl.lit(None, pl.Int64).alias("rank"),
+                pl.lit("inactive").alias("tier"),
+            )
+        )
         for j, indicator in enumerate(INFLUENCE_INDICATORS):
-            weight_rows.append({
-                "phase": phase, "indicator": indicator, "weight": float(detail.weights[j]),
-                "entropy": None if math.isnan(detail.entropy[j]) else float(detail.entropy[j]),
-                "divergence": float(detail.divergence[j]), "n_active": active.height,
-                "degenerate": detail.degenerate,
-            })
+            weight_rows.append(
+                {
+                    "phase": phase,
+                    "indicator": indicator,
+                    "weight": float(detail.weights[j]),
+                    "entropy": None if math.isnan(detail.entropy[j]) else float(detail.entropy[j]),
+                    "divergence": float(detail.divergence[j]),
+                    "n_active": active.height,
+                    "degenerate": detail.degenerate,
+                }
+            )
 
-    users = (pl.concat([f.select(list(USER_SCHEMA)).cast(USER_SCHEMA) for f in user_frames])
-             if user_frames else pl.DataFrame(schema=USER_SCHEMA))
+    users = (
+        pl.concat([f.select(list(USER_SCHEMA)).cast(USER_SCHEMA) for f in user_frames])
+        if user_frames
+        else pl.DataFrame(schema=USER_SCHEMA)
+    )
     order = {p: i for i, p in enumerate(_phase_order(set(users["phase"].to_list())))}
-    users = (users.with_columns(pl.col("phase").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
-             .sort("_o", pl.col("rank").is_null(), "rank", "author_key").drop("_o"))
+    users = (
+        users.with_columns(pl.col("phase").replace_strict(order, return_dtype=pl.Int64).alias("_o"))
+        .sort("_o", pl.col("rank").is_null(), "rank", "author_key")
+        .drop("_o")
+    )
     return InfluenceResult(users, pl.DataFrame(weight_rows, schema=WEIGHT_SCHEMA))
 
 
@@ -230,5 +265,4 @@ def tier_counts(users: pl.DataFrame) -> pl.DataFrame:
         if t not in wide.columns:
             wide = wide.with_columns(pl.lit(0, pl.UInt32).alias(t))
     order = {p: i for i, p in enumerate(_phase_order(set(wide["phase"].to_list())))}
-    return (wide.select("phase", *TIERS).fill_null(0)
-            .sort(pl.col("phase").replace_strict(order, return_dtype=pl.Int64)))
+    return wide.select("phase", *TIERS).fill_null(0).sort(pl.col("phase").replace_strict(order, return_dtype=pl.Int64))

@@ -49,8 +49,10 @@ class PhaseBoundaries:
 def dbt_vars(boundaries: PhaseBoundaries | None = None) -> dict[str, str]:
     """The dbt vars the macro ``phase_of`` reads (dbt_project/macros/phases.sql), as ISO dates."""
     bounds = boundaries or PhaseBoundaries()
-    return {"phase_surge_start": bounds.surge_start.isoformat(),
-            "phase_stabilization_start": bounds.stabilization_start.isoformat()}
+    return {
+        "phase_surge_start": bounds.surge_start.isoformat(),
+        "phase_stabilization_start": bounds.stabilization_start.isoformat(),
+    }
 
 
 def ny_date_of_ms(epoch_ms: int) -> dt.date:

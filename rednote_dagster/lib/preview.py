@@ -54,8 +54,10 @@ def _shorten(text: str, max_chars: int) -> str:
 def _cells(series: pl.Series, max_chars: int) -> pl.Series:
     """Text columns (and nested ones, as their Python repr) shortened, then escaped; shortening
     first so that the '…' never cuts an escape sequence in two."""
-    cells = [None if v is None else markdown_text(_shorten(v if isinstance(v, str) else str(v), max_chars))
-             for v in series.to_list()]
+    cells = [
+        None if v is None else markdown_text(_shorten(v if isinstance(v, str) else str(v), max_chars))
+        for v in series.to_list()
+    ]
     return pl.Series(series.name, cells, dtype=pl.String)
 
 

@@ -26,7 +26,12 @@ def progress_bar(total: int, desc: str, unit: str = "texts", *, long: bool | Non
     least ``MIN_ITEMS`` items, unless said) or when turned off."""
     interactive = sys.stderr.isatty()
     return tqdm(
-        total=total, desc=desc, unit=unit, unit_scale=True, leave=False, dynamic_ncols=True,
+        total=total,
+        desc=desc,
+        unit=unit,
+        unit_scale=True,
+        leave=False,
+        dynamic_ncols=True,
         # In a log file every redraw is kept, so draw less often there.
         mininterval=0.2 if interactive else 10.0,
         disable=not (total >= MIN_ITEMS if long is None else long) or not progress_bars_enabled(),

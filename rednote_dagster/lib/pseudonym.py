@@ -92,7 +92,9 @@ def check_key_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> b
     """Stop if the warehouse was built under another key; record ``fingerprint`` if it holds none yet.
     True when it was recorded now (a new warehouse, or one from before fingerprints were kept)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {FINGERPRINT_TABLE} (fingerprint VARCHAR NOT NULL, recorded_at TIMESTAMPTZ)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {FINGERPRINT_TABLE} (fingerprint VARCHAR NOT NULL, recorded_at TIMESTAMPTZ)"
+    )
     stored = con.execute(f"SELECT fingerprint FROM {FINGERPRINT_TABLE}").fetchall()
     if not stored:
         con.execute(f"INSERT INTO {FINGERPRINT_TABLE} VALUES (?, now())", [fingerprint])
@@ -107,32 +109,51 @@ def check_key_fingerprint(con: duckdb.DuckDBPyConnection, fingerprint: str) -> b
     return False
 
 
-def rekey_warehouse(con: duckdb.DuckDBPyConnection, old: Pseudonymizer, new: Pseudonymizer,
-                    identity_hashes: Iterable[str]) -> dict[str, int]:
+def rekey_warehouse(
+    con: duckdb.DuckDBPyConnection, old: Pseudonymizer, new: Pseudonymizer, identity_hashes: Iterable[str]
+) -> dict[str, int]:
     """Rewrite every ``author_key`` of every table from ``old``'s pseudonyms to ``new``'s, in one
     transaction, with the stored fingerprint. Pseudonyms are one-way, so the identity hashes come from
     the crawl files again (``identity_hashes``); if any stored author key is not among them, nothing is
     changed. Returns rows rewritten per table. Views (dbt) read the rewritten tables."""
-    stored = con.execute(f"SELECT fingerprint FROM {FINGERPRINT_TABLE}").fetchall() if table_exists(con, FINGERPRINT_TABLE) else []
+    stored = (
+        con.execute(f"SELECT fingerprint FROM {FINGERPRINT_TABLE}").fetchall()
+        if table_exists(con, FINGERPRINT_TABLE)
+        else []
+    )
     if not stored or stored[0][0] != old.fingerprint:
         raise PseudonymKeyMismatch(
             f"the old key given (fingerprint {old.fingerprint}) is not the key this warehouse was built with "
-            f"(fingerprint {stored[0][0] if stored else 'none recorded'})")
+            f"(fingerprint {stored[0][0] if stored else 'none recorded'})"
+        )
     hashes = sorted(set(identity_hashes))
     con.execute("CREATE OR REPLACE TEMP TABLE rekey_map (old_key VARCHAR PRIMARY KEY, new_key VARCHAR)")
-    con.executemany("INSERT OR IGNORE INTO rekey_map VALUES (?, ?)",
-                    list(zip(old.author_keys(hashes), new.author_keys(hashes))))
-    tables = [f"{schema}.{table}" for schema, table in con.execute("""
+    con.executemany(
+        "INSERT OR IGNORE INTO rekey_map VALUES (?, ?)", list(zip(old.author_keys(hashes), new.author_keys(hashes)))
+    )
+    tables = [
+        f"{schema}.{table}"
+        for schema, table in con.execute("""
         SELECT c.table_schema, c.table_name FROM information_schema.columns c
         JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
         WHERE c.column_name = 'author_key' AND t.table_type = 'BASE TABLE' AND c.table_schema NOT LIKE 'temp%'
-        ORDER BY 1, 2""").fetchall()]
-    unknown = {t: n for t in tables if (n := con.execute(
-        f"SELECT count(DISTINCT author_key) FROM {t} WHERE author_key IS NOT NULL "
-        f"AND author_key NOT IN (SELECT old_key FROM rekey_map)").fetchall()[0][0])}
+        ORDER BY 1, 2""").fetchall()
+    ]
+    unknown = {
+        t: n
+        for t in tables
+        if (
+            n := con.execute(
+                f"SELECT count(DISTINCT author_key) FROM {t} WHERE author_key IS NOT NULL "
+                f"AND author_key NOT IN (SELECT old_key FROM rekey_map)"
+            ).fetchall()[0][0]
+        )
+    }
     if unknown:
-        raise ValueError(f"author keys with no crawl record in the inbox (distinct, per table): {unknown}; "
-                         f"put the crawl files they came from back in the inbox, nothing was changed")
+        raise ValueError(
+            f"author keys with no crawl record in the inbox (distinct, per table): {unknown}; "
+            f"put the crawl files they came from back in the inbox, nothing was changed"
+        )
     rewritten = {}
     con.execute("BEGIN TRANSACTION")
     try:
@@ -146,4 +167,3 @@ def rekey_warehouse(con: duckdb.DuckDBPyConnection, old: Pseudonymizer, new: Pse
         con.execute("ROLLBACK")
         raise
     return rewritten
-

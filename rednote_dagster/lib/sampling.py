@@ -54,15 +54,19 @@ def hashtags_of(text: str | None) -> list[str]:
 def with_hashtags(notes: pl.DataFrame, text_col: str = "description") -> pl.DataFrame:
     """``notes`` plus a ``hashtags`` list column: :func:`hashtags_of` of ``text_col``."""
     return notes.with_columns(
-        pl.col(text_col).map_elements(hashtags_of, return_dtype=pl.List(pl.String), skip_nulls=False).alias("hashtags"))
+        pl.col(text_col).map_elements(hashtags_of, return_dtype=pl.List(pl.String), skip_nulls=False).alias("hashtags")
+    )
 
 
 def allocate_quotas(volumes: Mapping[str, float] | pl.DataFrame, n: int) -> pl.DataFrame:
     """hashtag, volume, share, exact (n × share) and quota (largest remainder; ties go to the
     hashtag listed first), in the order given. ``volumes``: {hashtag: discussion volume} or a
     frame with columns hashtag and volume."""
-    frame = (pl.DataFrame({"hashtag": list(volumes), "volume": [float(v) for v in volumes.values()]})
-             if isinstance(volumes, Mapping) else volumes.select("hashtag", pl.col("volume").cast(pl.Float64)))
+    frame = (
+        pl.DataFrame({"hashtag": list(volumes), "volume": [float(v) for v in volumes.values()]})
+        if isinstance(volumes, Mapping)
+        else volumes.select("hashtag", pl.col("volume").cast(pl.Float64))
+    )
     if frame.height == 0:
         raise ValueError("no hashtags to allocate posts to")
     if frame["volume"].is_null().any() or (frame["volume"] < 0).any() or frame["volume"].sum() <= 0:
@@ -73,8 +77,9 @@ def allocate_quotas(volumes: Mapping[str, float] | pl.DataFrame, n: int) -> pl.D
         raise ValueError("the number of posts must be >= 0")
     quotas = largest_remainder(n, frame["volume"].to_list())
     share = pl.col("volume") / pl.col("volume").sum()
-    return frame.with_columns(share.alias("share"), (share * n).alias("exact"),
-                              pl.Series("quota", quotas, dtype=pl.Int64))
+    return frame.with_columns(
+        share.alias("share"), (share * n).alias("exact"), pl.Series("quota", quotas, dtype=pl.Int64)
+    )
 
 
 def rank_column(rank_by: str) -> str:
@@ -91,24 +96,30 @@ def sample_posts(notes: pl.DataFrame, quotas: pl.DataFrame, rank_by: str = "like
     eligible posts than its quota contributes what it has (compare with the quota to see the
     shortfall)."""
     column = rank_column(rank_by)
-    ranked = (notes.select("note_id", pl.col("hashtags"), pl.col(column).alias("ranked_value"))
-              .explode("hashtags").rename({"hashtags": "hashtag"}).drop_nulls("hashtag")
-              .with_columns(pl.col("hashtag").map_elements(normalize_hashtag, return_dtype=pl.String))
-              .unique(["note_id", "hashtag"])
-              .sort(["ranked_value", "note_id"], descending=[True, False], nulls_last=True))
+    ranked = (
+        notes.select("note_id", pl.col("hashtags"), pl.col(column).alias("ranked_value"))
+        .explode("hashtags")
+        .rename({"hashtags": "hashtag"})
+        .drop_nulls("hashtag")
+        .with_columns(pl.col("hashtag").map_elements(normalize_hashtag, return_dtype=pl.String))
+        .unique(["note_id", "hashtag"])
+        .sort(["ranked_value", "note_id"], descending=[True, False], nulls_last=True)
+    )
     taken: set[str] = set()
     parts = []
     for hashtag, quota in quotas.select("hashtag", "quota").iter_rows():
-        candidates = ranked.filter((pl.col("hashtag") == normalize_hashtag(hashtag))
-                                   & ~pl.col("note_id").is_in(list(taken)))
+        candidates = ranked.filter(
+            (pl.col("hashtag") == normalize_hashtag(hashtag)) & ~pl.col("note_id").is_in(list(taken))
+        )
         chosen = candidates.head(quota).with_columns(pl.lit(hashtag).alias("hashtag"))
         taken.update(chosen["note_id"].to_list())
         parts.append(chosen.with_row_index("rank_in_hashtag", offset=1))
     return pl.concat(parts).select("hashtag", pl.col("rank_in_hashtag").cast(pl.Int64), "note_id", "ranked_value")
 
 
-def attach_comments(sample: pl.DataFrame, comments: pl.DataFrame, per_post: int = 50,
-                    top_level_only: bool = True) -> pl.DataFrame:
+def attach_comments(
+    sample: pl.DataFrame, comments: pl.DataFrame, per_post: int = 50, top_level_only: bool = True
+) -> pl.DataFrame:
     """The comments kept for each sampled post: its ``per_post`` most-liked comments (ties:
     earliest created_at, then comment_id), with ``comment_rank`` (1 = most liked). ``comments``
     needs note_id, comment_id, like_count, created_at and, when ``top_level_only``,
@@ -116,8 +127,13 @@ def attach_comments(sample: pl.DataFrame, comments: pl.DataFrame, per_post: int 
     pool = comments.filter(pl.col("note_id").is_in(sample["note_id"].implode()))
     if top_level_only:
         pool = pool.filter(pl.col("parent_comment_id").cast(pl.String).fill_null("").is_in(["", "0"]))
-    ranked = (pool.sort(["note_id", "like_count", "created_at", "comment_id"],
-                        descending=[False, True, False, False], nulls_last=True)
-              .with_columns((pl.int_range(pl.len()).over("note_id") + 1).cast(pl.Int64).alias("comment_rank"))
-              .filter(pl.col("comment_rank") <= per_post))
+    ranked = (
+        pool.sort(
+            ["note_id", "like_count", "created_at", "comment_id"],
+            descending=[False, True, False, False],
+            nulls_last=True,
+        )
+        .with_columns((pl.int_range(pl.len()).over("note_id") + 1).cast(pl.Int64).alias("comment_rank"))
+        .filter(pl.col("comment_rank") <= per_post)
+    )
     return sample.select("hashtag", "rank_in_hashtag", "note_id").join(ranked, on="note_id", how="inner")

@@ -40,7 +40,7 @@ def _hub_cached(model: str, revision: str) -> bool:
         from huggingface_hub import try_to_load_from_cache
 
         return isinstance(try_to_load_from_cache(model, "config.json", revision=revision), str)
-    except Exception:  # noqa: BLE001 - any doubt means "not cached"
+    except Exception:
         return False
 
 
@@ -56,8 +56,7 @@ def _hub_reachable(timeout_s: float = 3.0) -> bool:
         return False
 
 
-def load_sentiment_backend(settings, progress: Callable[[str], None] | None = None
-                           ) -> tuple[LabelBackend, str | None]:
+def load_sentiment_backend(settings, progress: Callable[[str], None] | None = None) -> tuple[LabelBackend, str | None]:
     """(backend, why the fallback is used or None). ``settings``: the fields of the sentiment model
     resource (``defs/resources.py``: ``SentimentModel``). ``backend="transformers"`` raises instead of
     falling back; ``"auto"`` falls back to the lexicon and returns the reason."""
@@ -72,29 +71,38 @@ def load_sentiment_backend(settings, progress: Callable[[str], None] | None = No
 
     def load() -> LabelBackend:
         return TransformersClassifier(
-            SENTIMENT, settings.model, settings.revision or None, batch_size=settings.batch_size,
-            max_length=settings.max_length or None, threads=settings.threads or None, int8=settings.int8,
-            device=settings.device or None, progress=progress,
+            SENTIMENT,
+            settings.model,
+            settings.revision or None,
+            batch_size=settings.batch_size,
+            max_length=settings.max_length or None,
+            threads=settings.threads or None,
+            int8=settings.int8,
+            device=settings.device or None,
+            progress=progress,
         )
 
     if settings.backend == "transformers":
         return load(), None
     local = Path(settings.model).expanduser().is_dir()
     if not local and not _hub_cached(settings.model, settings.revision) and not _hub_reachable():
-        reason = (f"model {settings.model}@{settings.revision} is not a local folder, not in the Hugging Face "
-                  f"cache and the hub is unreachable")
+        reason = (
+            f"model {settings.model}@{settings.revision} is not a local folder, not in the Hugging Face "
+            f"cache and the hub is unreachable"
+        )
     else:
         try:
             return load(), None
-        except Exception as exc:  # noqa: BLE001 - any load failure falls back, and says why
+        except Exception as exc:
             reason = f"could not load {settings.model}@{settings.revision}: {type(exc).__name__}: {exc}"
     # the reason is returned: the caller warns (the sentiment assets, once per step, in the run's log)
     log.info("sentiment: falling back to the lexicon backend (VADER + SnowNLP): %s", reason)
     return lexicon(), reason
 
 
-def sentiment_documents(con: duckdb.DuckDBPyConnection, entity: str,
-                        month: dt.date) -> tuple[pl.DataFrame, list[Document]]:
+def sentiment_documents(
+    con: duckdb.DuckDBPyConnection, entity: str, month: dt.date
+) -> tuple[pl.DataFrame, list[Document]]:
     """The collection month's notes or comments (sorted by id), each as a frame row and a document
     (a note's title and description; a comment's content)."""
     _, id_column, select = SOURCES[entity]
@@ -106,36 +114,47 @@ def sentiment_documents(con: duckdb.DuckDBPyConnection, entity: str,
     return df, [Document(t) for t in texts]
 
 
-def sentiment_table(id_column: str, ids: list[str], texts: list[str], collection_month: dt.date,
-                    run: LabelRun, threshold: float) -> pa.Table:
+def sentiment_table(
+    id_column: str, ids: list[str], texts: list[str], collection_month: dt.date, run: LabelRun, threshold: float
+) -> pa.Table:
     """Rows of enrich.<entity>_sentiment, one per id, in the given order."""
     preds = run.predictions
     probs = [p.probabilities or [None] * 5 for p in preds]
     scores = [int(p.code) if p.code is not None else None for p in preds]
-    df = pl.DataFrame({
-        id_column: ids,
-        "collection_month": [collection_month] * len(ids),
-        "content_hash": run.input_hashes,
-        "text_script": [script_of(t) for t in texts],
-        "label": [SENTIMENT.label(p.code).name if p.code is not None else None for p in preds],
-        "score": pl.Series(scores, dtype=pl.Int8),
-        "confidence": pl.Series([p.confidence for p in preds], dtype=pl.Float64),
-        **{col: pl.Series([row[i] for row in probs], dtype=pl.Float64) for i, col in enumerate(PROBABILITY_COLUMNS)},
-        "passes_confidence": [p.code is not None and (p.confidence or 0.0) > threshold for p in preds],
-        "unknown_reason": pl.Series([p.reason if p.code is None else None for p in preds], dtype=pl.String),
-        "backend": [run.backend["backend"]] * len(ids),
-        "model_id": [run.backend["model_id"]] * len(ids),
-        "model_revision": [run.backend["model_revision"]] * len(ids),
-    }, schema_overrides={"collection_month": pl.Date})
+    df = pl.DataFrame(
+        {
+            id_column: ids,
+            "collection_month": [collection_month] * len(ids),
+            "content_hash": run.input_hashes,
+            "text_script": [script_of(t) for t in texts],
+            "label": [SENTIMENT.label(p.code).name if p.code is not None else None for p in preds],
+            "score": pl.Series(scores, dtype=pl.Int8),
+            "confidence": pl.Series([p.confidence for p in preds], dtype=pl.Float64),
+            **{
+                col: pl.Series([row[i] for row in probs], dtype=pl.Float64) for i, col in enumerate(PROBABILITY_COLUMNS)
+            },
+            "passes_confidence": [p.code is not None and (p.confidence or 0.0) > threshold for p in preds],
+            "unknown_reason": pl.Series([p.reason if p.code is None else None for p in preds], dtype=pl.String),
+            "backend": [run.backend["backend"]] * len(ids),
+            "model_id": [run.backend["model_id"]] * len(ids),
+            "model_revision": [run.backend["model_revision"]] * len(ids),
+        },
+        schema_overrides={"collection_month": pl.Date},
+    )
     return df.to_arrow()
 
 
 def label_distribution(rows: pl.DataFrame) -> pl.DataFrame:
     """Counts and shares per label, with how many pass the confidence filter."""
-    order = pl.DataFrame({"label": [l.name for l in SENTIMENT.labels] + [None], "score": [-2, -1, 0, 1, 2, None]})
+    order = pl.DataFrame(
+        {"label": [label.name for label in SENTIMENT.labels] + [None], "score": [-2, -1, 0, 1, 2, None]}
+    )
     counts = rows.group_by("label").agg(pl.len().alias("n"), pl.col("passes_confidence").sum().alias("passing"))
     total = max(rows.height, 1)
-    return (order.join(counts, on="label", how="left", nulls_equal=True)
-            .with_columns(pl.col("n", "passing").fill_null(0))
-            .with_columns((pl.col("n") / total).round(3).alias("share"))
-            .filter(pl.col("n") > 0).select("score", "label", "n", "share", "passing"))
+    return (
+        order.join(counts, on="label", how="left", nulls_equal=True)
+        .with_columns(pl.col("n", "passing").fill_null(0))
+        .with_columns((pl.col("n") / total).round(3).alias("share"))
+        .filter(pl.col("n") > 0)
+        .select("score", "label", "n", "share", "passing")
+    )

@@ -34,7 +34,7 @@ class DataPaths:
     root: Path
 
     @classmethod
-    def from_env(cls) -> "DataPaths":
+    def from_env(cls) -> DataPaths:
         return cls(Path(os.environ.get(DATA_DIR_ENV, "data")).resolve())
 
     @property
@@ -67,7 +67,8 @@ class DataPaths:
         if not self.inbox.is_dir():
             return []
         return sorted(
-            p.name for p in self.inbox.iterdir()
+            p.name
+            for p in self.inbox.iterdir()
             if p.is_dir() and len(p.name) == 7 and p.name[4] == "-" and p.name.replace("-", "").isdigit()
         )
 
@@ -82,7 +83,7 @@ class PngPreviewSettings:
     browser_path: str | None = None  # None: look for chromium/chrome on PATH
 
     @classmethod
-    def from_env(cls) -> "PngPreviewSettings":
+    def from_env(cls) -> PngPreviewSettings:
         """Raises ValueError, naming the variable, for a value it cannot use."""
         switch = os.environ.get(PNG_PREVIEWS_ENV, "on").strip().lower()
         if switch not in ("on", "off"):
@@ -137,8 +138,9 @@ def hugging_face_hub_host() -> str | None:
     return os.environ.get("HF_ENDPOINT", "https://huggingface.co").split("://")[-1].split("/")[0]
 
 
-def settings_from_environment(variables: Mapping[str, tuple[str, type]],
-                              environ: Mapping[str, str] = os.environ) -> dict[str, object]:
+def settings_from_environment(
+    variables: Mapping[str, tuple[str, type]], environ: Mapping[str, str] = os.environ
+) -> dict[str, object]:
     """``{setting: value}`` for each ``setting: (variable, type)`` whose variable is set, read now.
 
     By type: text (``str``) is taken as given, an empty value included; a number (``float``, ``int``)

@@ -35,12 +35,39 @@ from rednote_dagster.lib.exports import atomic_folder, write_csv
 SCHEMAS = ("marts", "analysis")
 ID_COLUMNS = frozenset({"note_id", "comment_id", "parent_comment_id", "author_key"})
 # String columns whose values come from the project's own vocabularies, not from anyone's text.
-CATEGORY_COLUMNS = frozenset({
-    "phase", "from_phase", "to_phase", "tier", "from_tier", "to_tier", "code", "code_name", "category",
-    "category_name", "topic_group", "commenter_group", "emotion", "stance", "group", "comparison", "level",
-    "variables", "rows", "columns", "warning", "report", "dropped_scores", "boundary", "method", "hashtag",
-    "entity", "stage", "indicator",
-})
+CATEGORY_COLUMNS = frozenset(
+    {
+        "phase",
+        "from_phase",
+        "to_phase",
+        "tier",
+        "from_tier",
+        "to_tier",
+        "code",
+        "code_name",
+        "category",
+        "category_name",
+        "topic_group",
+        "commenter_group",
+        "emotion",
+        "stance",
+        "group",
+        "comparison",
+        "level",
+        "variables",
+        "rows",
+        "columns",
+        "warning",
+        "report",
+        "dropped_scores",
+        "boundary",
+        "method",
+        "hashtag",
+        "entity",
+        "stage",
+        "indicator",
+    }
+)
 _ID_LABEL = b"rednote_dagster share package ids v1"
 
 
@@ -90,21 +117,35 @@ def share_table(df: pl.DataFrame, ids: IdPseudonyms) -> tuple[pl.DataFrame, dict
     return df.select(columns), treatments
 
 
-def write_share_package(warehouse: Path, report: Path | None, out: Path, pseudonym_key: str,
-                        dictionary: dict[str, dict[str, str]] | None = None) -> dict:
+def write_share_package(
+    warehouse: Path,
+    report: Path | None,
+    out: Path,
+    pseudonym_key: str,
+    dictionary: dict[str, dict[str, str]] | None = None,
+) -> dict:
     """Write the package to ``out`` (replaced whole, atomically: a failed write leaves the previous one).
     ``dictionary``: {"schema.table": {column or "": description}} from the dbt docs. Returns the manifest."""
     ids = IdPseudonyms(pseudonym_key)
     dictionary = dictionary or {}
     with atomic_folder(out) as staging:
-        manifest = {"created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "tables": {},
-                    "not_included": ["raw layer (texts, platform ids)", "enrich layer (labels keyed by note and "
-                                     "comment id, texts' hashes)", "the inbox", "the pseudonym key"]}
+        manifest = {
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tables": {},
+            "not_included": [
+                "raw layer (texts, platform ids)",
+                "enrich layer (labels keyed by note and comment id, texts' hashes)",
+                "the inbox",
+                "the pseudonym key",
+            ],
+        }
         entries = []
         with duckdb.connect(str(warehouse), read_only=True) as con:
             tables = con.execute(
                 "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                f"AND table_schema IN ({', '.join('?' * len(SCHEMAS))}) ORDER BY 1, 2", list(SCHEMAS)).fetchall()
+                f"AND table_schema IN ({', '.join('?' * len(SCHEMAS))}) ORDER BY 1, 2",
+                list(SCHEMAS),
+            ).fetchall()
             for schema, table in tables:
                 shared, treatments = share_table(con.sql(f'SELECT * FROM "{schema}"."{table}"').pl(), ids)
                 folder = staging / schema
@@ -114,20 +155,42 @@ def write_share_package(warehouse: Path, report: Path | None, out: Path, pseudon
                 name = f"{schema}.{table}"
                 manifest["tables"][name] = {
                     "rows": shared.height,
-                    **{action: {c: t.reason for c, t in treatments.items() if t.action == action}
-                       for action in ("pseudonymise", "drop")},
+                    **{
+                        action: {c: t.reason for c, t in treatments.items() if t.action == action}
+                        for action in ("pseudonymise", "drop")
+                    },
                 }
                 described = dictionary.get(name, {})
-                entries.append({"table": name, "column": "", "type": "table", "treatment": "", "why": "",
-                                "description": described.get("", "")})
-                entries += [{"table": name, "column": c, "type": str(shared.schema.get(c, "")), "treatment": t.action,
-                             "why": t.reason, "description": described.get(c, "")} for c, t in treatments.items()]
+                entries.append(
+                    {
+                        "table": name,
+                        "column": "",
+                        "type": "table",
+                        "treatment": "",
+                        "why": "",
+                        "description": described.get("", ""),
+                    }
+                )
+                entries += [
+                    {
+                        "table": name,
+                        "column": c,
+                        "type": str(shared.schema.get(c, "")),
+                        "treatment": t.action,
+                        "why": t.reason,
+                        "description": described.get(c, ""),
+                    }
+                    for c, t in treatments.items()
+                ]
         if report is not None and report.exists():
             shutil.copy2(report, staging / "report.html")
             manifest["report"] = "report.html (aggregates only)"
-        write_csv(pl.DataFrame(entries, schema={k: pl.String for k in ("table", "column", "type", "treatment", "why",
-                                                                       "description")}),
-                  staging / "data_dictionary.csv")
+        write_csv(
+            pl.DataFrame(
+                entries, schema=dict.fromkeys(("table", "column", "type", "treatment", "why", "description"), pl.String)
+            ),
+            staging / "data_dictionary.csv",
+        )
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
 
@@ -142,6 +205,8 @@ def dbt_descriptions(manifest_path: Path) -> dict[str, dict[str, str]]:
         if node.get("resource_type") != "model":
             continue
         name = f"{node['schema']}.{node.get('alias') or node['name']}"
-        out[name] = {"": node.get("description", ""),
-                     **{c: v.get("description", "") for c, v in node.get("columns", {}).items()}}
+        out[name] = {
+            "": node.get("description", ""),
+            **{c: v.get("description", "") for c, v in node.get("columns", {}).items()},
+        }
     return out

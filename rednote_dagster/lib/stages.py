@@ -51,16 +51,30 @@ class MarkerSet:
 
 
 DEFAULT_MARKERS: tuple[MarkerSet, ...] = (
-    MarkerSet("cat_tax",
-              ("cat tax", "cat taxes", "猫税", "猫猫税", "pet tax", "dog tax", "宠物税", "狗税"),
-              "paying the 'cat tax': pet photos as a newcomer's entry fee, mock tax receipts"),
-    MarkerSet("duizhang",
-              ("对账", "对个账", "duizhang", "reconciling accounts", "reconcile accounts", "checking accounts",
-               "price comparison", "comparing prices", "compare prices", "物价对比"),
-              "对账: comparing everyday prices, wages, rents and medical bills across countries"),
-    MarkerSet("li_hua",
-              ("Li Hua", "李华"),
-              "letters to and from Li Hua, the fictional pen friend of China's English exams"),
+    MarkerSet(
+        "cat_tax",
+        ("cat tax", "cat taxes", "猫税", "猫猫税", "pet tax", "dog tax", "宠物税", "狗税"),
+        "paying the 'cat tax': pet photos as a newcomer's entry fee, mock tax receipts",
+    ),
+    MarkerSet(
+        "duizhang",
+        (
+            "对账",
+            "对个账",
+            "duizhang",
+            "reconciling accounts",
+            "reconcile accounts",
+            "checking accounts",
+            "price comparison",
+            "comparing prices",
+            "compare prices",
+            "物价对比",
+        ),
+        "对账: comparing everyday prices, wages, rents and medical bills across countries",
+    ),
+    MarkerSet(
+        "li_hua", ("Li Hua", "李华"), "letters to and from Li Hua, the fictional pen friend of China's English exams"
+    ),
 )
 STAGES: tuple[str, ...] = tuple(m.stage for m in DEFAULT_MARKERS)
 
@@ -84,8 +98,9 @@ def check_markers(markers: Sequence[MarkerSet], by: Sequence[str] = ()) -> None:
             raise ValueError(f"stage name {m.stage!r} is listed twice")
         seen.add(m.stage)
         if m.stage in reserved:
-            raise ValueError(f"stage name {m.stage!r} collides with a column of the stage table; "
-                             f"reserved: {sorted(reserved)}")
+            raise ValueError(
+                f"stage name {m.stage!r} collides with a column of the stage table; reserved: {sorted(reserved)}"
+            )
         if not m.terms:
             raise ValueError(f"stage {m.stage!r} has no marker terms")
         for term in m.terms:
@@ -99,8 +114,9 @@ def stages_in(text: str | None, markers: Sequence[MarkerSet] = DEFAULT_MARKERS) 
     return [m.stage for m in markers if re.search(m.pattern, text or "")]
 
 
-def mark_stages(texts: pl.DataFrame, text_col: str = "text",
-                markers: Sequence[MarkerSet] = DEFAULT_MARKERS) -> pl.DataFrame:
+def mark_stages(
+    texts: pl.DataFrame, text_col: str = "text", markers: Sequence[MarkerSet] = DEFAULT_MARKERS
+) -> pl.DataFrame:
     """``texts`` plus one boolean column ``stage_<name>`` per marker set (a missing text is
     unmarked)."""
     check_markers(markers)
@@ -117,8 +133,14 @@ def _ny_date(column: str, dtype: pl.DataType) -> pl.Expr:
     raise TypeError(f"{column} must be a Date or Datetime column, not {dtype}")
 
 
-def weekly_stage_shares(texts: pl.DataFrame, *, time_col: str = "created_at", text_col: str = "text",
-                        by: Sequence[str] = (), markers: Sequence[MarkerSet] = DEFAULT_MARKERS) -> pl.DataFrame:
+def weekly_stage_shares(
+    texts: pl.DataFrame,
+    *,
+    time_col: str = "created_at",
+    text_col: str = "text",
+    by: Sequence[str] = (),
+    markers: Sequence[MarkerSet] = DEFAULT_MARKERS,
+) -> pl.DataFrame:
     """Per week (and per ``by`` group, e.g. entity = note / comment) and stage: n_texts (texts in
     the week), n_marked (those carrying the stage's markers) and share = n_marked / n_texts.
 
@@ -128,16 +150,25 @@ def weekly_stage_shares(texts: pl.DataFrame, *, time_col: str = "created_at", te
     Texts with no time are left out."""
     check_markers(markers, by)
     marked = mark_stages(texts, text_col, markers).with_columns(
-        _ny_date(time_col, texts.schema[time_col]).dt.truncate("1w").alias("week"))
+        _ny_date(time_col, texts.schema[time_col]).dt.truncate("1w").alias("week")
+    )
     keys = ["week", *by]
-    counts = (marked.drop_nulls("week").group_by(keys)
-              .agg(pl.len().cast(pl.Int64).alias("n_texts"),
-                   *(pl.col(f"stage_{m.stage}").sum().cast(pl.Int64).alias(m.stage) for m in markers)))
-    return (counts.unpivot(index=[*keys, "n_texts"], on=[m.stage for m in markers],
-                           variable_name="stage", value_name="n_marked")
-            .with_columns((pl.col("n_marked") / pl.col("n_texts")).alias("share"))
-            .select(*keys, "stage", "n_texts", "n_marked", "share")
-            .sort(*keys, pl.col("stage").replace_strict({m.stage: i for i, m in enumerate(markers)})))
+    counts = (
+        marked.drop_nulls("week")
+        .group_by(keys)
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_texts"),
+            *(pl.col(f"stage_{m.stage}").sum().cast(pl.Int64).alias(m.stage) for m in markers),
+        )
+    )
+    return (
+        counts.unpivot(
+            index=[*keys, "n_texts"], on=[m.stage for m in markers], variable_name="stage", value_name="n_marked"
+        )
+        .with_columns((pl.col("n_marked") / pl.col("n_texts")).alias("share"))
+        .select(*keys, "stage", "n_texts", "n_marked", "share")
+        .sort(*keys, pl.col("stage").replace_strict({m.stage: i for i, m in enumerate(markers)}))
+    )
 
 
 def peak_weeks(weekly: pl.DataFrame, *, min_texts: int = 1, by: Sequence[str] = ()) -> pl.DataFrame:
@@ -145,7 +176,10 @@ def peak_weeks(weekly: pl.DataFrame, *, min_texts: int = 1, by: Sequence[str] = 
     ``min_texts`` texts - a thin week (5 notes, 2 of them marked) says little about prevalence -
     with that week's share; ties go to the earliest week. Input: :func:`weekly_stage_shares`."""
     keys = [*by, "stage"]
-    return (weekly.filter(pl.col("n_texts") >= min_texts)
-            .sort([*keys, "share", "week"], descending=[False] * len(keys) + [True, False])
-            .group_by(keys, maintain_order=True).first()
-            .select(*keys, pl.col("week").alias("peak_week"), pl.col("share").alias("peak_share"), "n_texts"))
+    return (
+        weekly.filter(pl.col("n_texts") >= min_texts)
+        .sort([*keys, "share", "week"], descending=[False] * len(keys) + [True, False])
+        .group_by(keys, maintain_order=True)
+        .first()
+        .select(*keys, pl.col("week").alias("peak_week"), pl.col("share").alias("peak_share"), "n_texts")
+    )

@@ -94,8 +94,9 @@ def apa_chi_square(statistic: float, dof: int, n: int, p_value: float, cramers_v
     return f"χ²({dof}, N = {n}) = {statistic:.2f}, p {p}, V = {cramers_v:.3f}"
 
 
-def sample_per_group(notes: pl.DataFrame, per_group: int = 400, seed: int = 0,
-                     groups: tuple[str, ...] = GROUPS) -> tuple[pl.DataFrame, dict[str, int]]:
+def sample_per_group(
+    notes: pl.DataFrame, per_group: int = 400, seed: int = 0, groups: tuple[str, ...] = GROUPS
+) -> tuple[pl.DataFrame, dict[str, int]]:
     """(drawn notes, available count per group): up to ``per_group`` per tier without
     replacement, deterministic for a given seed and set of notes (input order does not matter)."""
     drawn, available = [], {}
@@ -126,23 +127,34 @@ def expected_rule_warning(expected: np.ndarray, rows: list[str], columns: list[s
     if share <= 0.2 and not (expected < 1).any():
         return None
     cells = ", ".join(f"{rows[i]}/{columns[j]}: {expected[i, j]:.2f}" for i, j in zip(*np.nonzero(below5)))
-    return (f"expected-count rule failed: {below5.sum()} of {expected.size} cells ({share:.0%}) have expected "
-            f"count < 5, {(expected < 1).sum()} < 1 [{cells}]; quote the permutation p-value or merge "
-            "sparse categories")
+    return (
+        f"expected-count rule failed: {below5.sum()} of {expected.size} cells ({share:.0%}) have expected "
+        f"count < 5, {(expected < 1).sum()} < 1 [{cells}]; quote the permutation p-value or merge "
+        "sparse categories"
+    )
 
 
-def chi_square_of(observed: np.ndarray, rows: list[str], columns: list[str], n_resamples: int = 9999,
-                  seed: int = 0) -> dict:
+def chi_square_of(
+    observed: np.ndarray, rows: list[str], columns: list[str], n_resamples: int = 9999, seed: int = 0
+) -> dict:
     """scipy's χ² test of independence on an observed table with no empty row or column: statistic,
     p, dof, Cramér's V, expected counts, the expected-count rule and a seeded permutation p-value."""
     test = stats.chi2_contingency(observed)
     expected = np.asarray(test.expected_freq)
     return dict(
-        statistic=float(test.statistic), p_value=float(test.pvalue), dof=int(test.dof),
-        cramers_v=float(association(observed, method="cramer")), min_expected=float(expected.min()),
-        cells_expected_below_5=int((expected < 5).sum()), cells_expected_below_1=int((expected < 1).sum()),
-        cells=int(expected.size), p_value_permutation=permutation_p_value(observed, n_resamples, seed),
-        yates_applied=int(test.dof) == 1, warning=expected_rule_warning(expected, rows, columns), expected=expected)
+        statistic=float(test.statistic),
+        p_value=float(test.pvalue),
+        dof=int(test.dof),
+        cramers_v=float(association(observed, method="cramer")),
+        min_expected=float(expected.min()),
+        cells_expected_below_5=int((expected < 5).sum()),
+        cells_expected_below_1=int((expected < 1).sum()),
+        cells=int(expected.size),
+        p_value_permutation=permutation_p_value(observed, n_resamples, seed),
+        yates_applied=int(test.dof) == 1,
+        warning=expected_rule_warning(expected, rows, columns),
+        expected=expected,
+    )
 
 
 def permutation_p_value(observed: np.ndarray, n_resamples: int = 9999, seed: int = 0) -> float:
@@ -162,8 +174,9 @@ def permutation_p_value(observed: np.ndarray, n_resamples: int = 9999, seed: int
     return float((reached.sum() + 1) / (n_resamples + 1))
 
 
-def crosstab_chi_square(counts: pl.DataFrame, row: str, column: str, count: str, n_resamples: int = 9999,
-                        seed: int = 0) -> dict:
+def crosstab_chi_square(
+    counts: pl.DataFrame, row: str, column: str, count: str, n_resamples: int = 9999, seed: int = 0
+) -> dict:
     """χ² of independence of ``row`` × ``column`` from long-form counts (one row per cell; cells
     summed when repeated). Empty rows and columns are dropped first (they have expected count 0);
     with fewer than two of either the test is not computed and ``warning`` says why. Returns the
@@ -176,19 +189,32 @@ def crosstab_chi_square(counts: pl.DataFrame, row: str, column: str, count: str,
     n = int(observed.sum())
     base = dict(variables=f"{row} × {column}", n=n, rows=", ".join(rows), columns=", ".join(columns))
     if len(rows) < 2 or len(columns) < 2:
-        return base | dict(statistic=None, p_value=None, dof=None, cramers_v=None, min_expected=None,
-                           cells_expected_below_5=None, cells_expected_below_1=None, cells=observed.size,
-                           p_value_permutation=None, yates_applied=False,
-                           warning=f"χ² not computed: fewer than two {row if len(rows) < 2 else column} levels "
-                                   "with counts", report=None)
+        return base | dict(
+            statistic=None,
+            p_value=None,
+            dof=None,
+            cramers_v=None,
+            min_expected=None,
+            cells_expected_below_5=None,
+            cells_expected_below_1=None,
+            cells=observed.size,
+            p_value_permutation=None,
+            yates_applied=False,
+            warning=f"χ² not computed: fewer than two {row if len(rows) < 2 else column} levels with counts",
+            report=None,
+        )
     result = chi_square_of(observed, rows, columns, n_resamples, seed)
     result.pop("expected")
-    return base | result | dict(report=apa_chi_square(result["statistic"], result["dof"], n, result["p_value"],
-                                                      result["cramers_v"]))
+    return (
+        base
+        | result
+        | dict(report=apa_chi_square(result["statistic"], result["dof"], n, result["p_value"], result["cramers_v"]))
+    )
 
 
-def sentiment_chi_square(notes: pl.DataFrame, per_group: int = 400, seed: int = 0,
-                         n_resamples: int = 9999) -> tuple[ChiSquareResult, pl.DataFrame]:
+def sentiment_chi_square(
+    notes: pl.DataFrame, per_group: int = 400, seed: int = 0, n_resamples: int = 9999
+) -> tuple[ChiSquareResult, pl.DataFrame]:
     """χ² of tier (high, low) × sentiment score on a confidence-filtered, seeded sample of
     ``per_group`` notes per tier (module docstring). ``notes`` needs note_id, tier, score,
     passes_confidence. Returns the result and the table (group, score, observed, expected)."""
@@ -196,25 +222,51 @@ def sentiment_chi_square(notes: pl.DataFrame, per_group: int = 400, seed: int = 
     if missing:
         raise ValueError(f"notes lack columns {sorted(missing)}")
     eligible = notes.select(
-        pl.col("note_id").cast(pl.String), pl.col("tier").cast(pl.String), pl.col("score").cast(pl.Int64),
+        pl.col("note_id").cast(pl.String),
+        pl.col("tier").cast(pl.String),
+        pl.col("score").cast(pl.Int64),
         pl.col("passes_confidence").cast(pl.Boolean),
-    ).filter(pl.col("passes_confidence").fill_null(False) & pl.col("score").is_in(list(SCORES))
-             & pl.col("tier").is_in(list(GROUPS)))
+    ).filter(
+        pl.col("passes_confidence").fill_null(False)
+        & pl.col("score").is_in(list(SCORES))
+        & pl.col("tier").is_in(list(GROUPS))
+    )
     sampled, available = sample_per_group(eligible, per_group, seed)
     observed = contingency(sampled)
     n_drawn = observed.sum(axis=1)
     keep = observed.sum(axis=0) > 0
     columns = [s for s, k in zip(SCORES, keep) if k]
     dropped = [s for s, k in zip(SCORES, keep) if not k]
-    base = dict(n_high=int(n_drawn[0]), n_low=int(n_drawn[1]), n_high_available=available["high"],
-                n_low_available=available["low"], seed=seed, per_group=per_group, dropped_scores=dropped)
+    base = dict(
+        n_high=int(n_drawn[0]),
+        n_low=int(n_drawn[1]),
+        n_high_available=available["high"],
+        n_low_available=available["low"],
+        seed=seed,
+        per_group=per_group,
+        dropped_scores=dropped,
+    )
 
     if (n_drawn == 0).any() or len(columns) < 2:
-        reason = ("a group has no notes after the confidence filter" if (n_drawn == 0).any()
-                  else "fewer than two sentiment scores occur")
-        result = ChiSquareResult(None, None, None, cramers_v=None, min_expected=None, cells_expected_below_5=0,
-                                 cells_expected_below_1=0, cells=0, p_value_permutation=None, yates_applied=False,
-                                 warning=f"χ² not computed: {reason}", **base)
+        reason = (
+            "a group has no notes after the confidence filter"
+            if (n_drawn == 0).any()
+            else "fewer than two sentiment scores occur"
+        )
+        result = ChiSquareResult(
+            None,
+            None,
+            None,
+            cramers_v=None,
+            min_expected=None,
+            cells_expected_below_5=0,
+            cells_expected_below_1=0,
+            cells=0,
+            p_value_permutation=None,
+            yates_applied=False,
+            warning=f"χ² not computed: {reason}",
+            **base,
+        )
         expected_full = np.full(observed.shape, np.nan)
     else:
         obs = observed[:, keep]
@@ -224,19 +276,31 @@ def sentiment_chi_square(notes: pl.DataFrame, per_group: int = 400, seed: int = 
         expected_full = np.full(observed.shape, np.nan)
         expected_full[:, keep] = expected
 
-    table = pl.DataFrame({
-        "group": [g for g in GROUPS for _ in SCORES],
-        "score": [s for _ in GROUPS for s in SCORES],
-        "observed": observed.ravel().tolist(),
-        "expected": [None if math.isnan(v) else float(v) for v in expected_full.ravel()],
-    }, schema={"group": pl.String, "score": pl.Int64, "observed": pl.Int64, "expected": pl.Float64})
+    table = pl.DataFrame(
+        {
+            "group": [g for g in GROUPS for _ in SCORES],
+            "score": [s for _ in GROUPS for s in SCORES],
+            "observed": observed.ravel().tolist(),
+            "expected": [None if math.isnan(v) else float(v) for v in expected_full.ravel()],
+        },
+        schema={"group": pl.String, "score": pl.Int64, "observed": pl.Int64, "expected": pl.Float64},
+    )
     return result, table
 
 
 ENGAGEMENT_SCHEMA = {
-    "phase": pl.String, "code": pl.String, "code_name": pl.String, "category": pl.String,
-    "category_name": pl.String, "notes": pl.Int64, "mean_likes": pl.Float64, "mean_collects": pl.Float64,
-    "mean_comments": pl.Float64, "mean_shares": pl.Float64, "engagement_score": pl.Float64, "rank": pl.Int64,
+    "phase": pl.String,
+    "code": pl.String,
+    "code_name": pl.String,
+    "category": pl.String,
+    "category_name": pl.String,
+    "notes": pl.Int64,
+    "mean_likes": pl.Float64,
+    "mean_collects": pl.Float64,
+    "mean_comments": pl.Float64,
+    "mean_shares": pl.Float64,
+    "engagement_score": pl.Float64,
+    "rank": pl.Int64,
 }
 
 
@@ -259,25 +323,36 @@ def category_engagement(notes_labelled: pl.DataFrame, tier: str = "high") -> pl.
         notes_labelled.filter((pl.col("tier") == tier) & pl.col("code").is_not_null())
         .with_columns(pl.col("liked_count", "collected_count", "comment_count", "share_count").fill_null(0))
         .group_by("phase", pl.col("code").cast(pl.String))
-        .agg(first_of("code_name"), first_of("category"), first_of("category_name"),
-             pl.len().cast(pl.Int64).alias("notes"),
-             pl.col("liked_count").mean().alias("mean_likes"),
-             pl.col("collected_count").mean().alias("mean_collects"),
-             pl.col("comment_count").mean().alias("mean_comments"),
-             pl.col("share_count").mean().alias("mean_shares"))
+        .agg(
+            first_of("code_name"),
+            first_of("category"),
+            first_of("category_name"),
+            pl.len().cast(pl.Int64).alias("notes"),
+            pl.col("liked_count").mean().alias("mean_likes"),
+            pl.col("collected_count").mean().alias("mean_collects"),
+            pl.col("comment_count").mean().alias("mean_comments"),
+            pl.col("share_count").mean().alias("mean_shares"),
+        )
     )
     frames = []
     for phase in sorted(means["phase"].unique().to_list(), key=_phase_key):
         part = means.filter(pl.col("phase") == phase).sort("code")
-        detail = entropy_detail(part.select([f"mean_{m}" for m in ENGAGEMENT_METRICS]).to_numpy()
-                                .reshape(part.height, len(ENGAGEMENT_METRICS)))
-        frames.append(part.with_columns(
-            pl.Series("engagement_score", detail.scores, dtype=pl.Float64),
-            pl.Series("rank", rank_by_score(part["code"].to_list(), detail.scores), dtype=pl.Int64)))
+        detail = entropy_detail(
+            part.select([f"mean_{m}" for m in ENGAGEMENT_METRICS])
+            .to_numpy()
+            .reshape(part.height, len(ENGAGEMENT_METRICS))
+        )
+        frames.append(
+            part.with_columns(
+                pl.Series("engagement_score", detail.scores, dtype=pl.Float64),
+                pl.Series("rank", rank_by_score(part["code"].to_list(), detail.scores), dtype=pl.Int64),
+            )
+        )
     if not frames:
         return pl.DataFrame(schema=ENGAGEMENT_SCHEMA)
     return pl.concat([f.select(list(ENGAGEMENT_SCHEMA)).cast(ENGAGEMENT_SCHEMA) for f in frames]).sort(
-        pl.col("phase").map_elements(_phase_key, return_dtype=pl.Int64), "rank")
+        pl.col("phase").map_elements(_phase_key, return_dtype=pl.Int64), "rank"
+    )
 
 
 def _phase_key(phase: str) -> int:

@@ -72,10 +72,20 @@ def category_of(code: str) -> str:
 #   in none of Li et al.'s groups.
 TOPIC_GROUPS: tuple[str, ...] = ("political", "appearance", "cultural", "other")
 TOPIC_GROUP_OF_CODE: dict[str, str] = {
-    "1a": "political", "3a": "political", "3b": "political", "3c": "political",
+    "1a": "political",
+    "3a": "political",
+    "3b": "political",
+    "3c": "political",
     "2c": "appearance",
-    "2a": "cultural", "2b": "cultural", "5a": "cultural", "6": "cultural",
-    "1b": "other", "4": "other", "5b": "other", "5c": "other", "7": "other",
+    "2a": "cultural",
+    "2b": "cultural",
+    "5a": "cultural",
+    "6": "cultural",
+    "1b": "other",
+    "4": "other",
+    "5b": "other",
+    "5c": "other",
+    "7": "other",
 }
 if set(TOPIC_GROUP_OF_CODE) != set(TOPICS) or set(TOPIC_GROUP_OF_CODE.values()) != set(TOPIC_GROUPS):
     raise AssertionError("every taxonomy code needs exactly one topic group")

@@ -28,8 +28,12 @@ from rednote_dagster.lib.phases import PhaseBoundaries
 
 BOUNDARIES: tuple[str, ...] = ("surge_start", "stabilization_start")
 BREAKPOINT_SCHEMA = {
-    "boundary": pl.String, "configured_date": pl.Date, "detected_date": pl.Date,
-    "days_off": pl.Int64, "method": pl.String, "notes_on_detected": pl.Int64,
+    "boundary": pl.String,
+    "configured_date": pl.Date,
+    "detected_date": pl.Date,
+    "days_off": pl.Int64,
+    "method": pl.String,
+    "notes_on_detected": pl.Int64,
 }
 
 
@@ -90,8 +94,9 @@ def changepoints_l2(daily, segments: int = 3, ignore_zero_days: bool = True) -> 
     return [days[best_ab[0]], days[best_ab[1]]]
 
 
-def detect_breakpoints(daily, boundaries: PhaseBoundaries | None = None, ignore_zero_days: bool = True,
-                       changepoint: bool = True) -> pl.DataFrame:
+def detect_breakpoints(
+    daily, boundaries: PhaseBoundaries | None = None, ignore_zero_days: bool = True, changepoint: bool = True
+) -> pl.DataFrame:
     """boundary, configured_date, detected_date, days_off (detected − configured), method,
     notes_on_detected — one row per boundary and method ('peak_trough' first)."""
     boundaries = boundaries or PhaseBoundaries()
@@ -100,16 +105,23 @@ def detect_breakpoints(daily, boundaries: PhaseBoundaries | None = None, ignore_
     detected = {"peak_trough": dict(zip(BOUNDARIES, peak_and_trough(counts, ignore_zero_days)))}
     if changepoint:
         try:
-            detected["changepoint_l2"] = dict(zip(BOUNDARIES, changepoints_l2(counts, ignore_zero_days=ignore_zero_days)))
+            detected["changepoint_l2"] = dict(
+                zip(BOUNDARIES, changepoints_l2(counts, ignore_zero_days=ignore_zero_days))
+            )
         except ValueError:
             detected["changepoint_l2"] = dict.fromkeys(BOUNDARIES)
     rows = []
     for method, found in detected.items():
         for boundary in BOUNDARIES:
             day = found[boundary]
-            rows.append({
-                "boundary": boundary, "configured_date": configured[boundary], "detected_date": day,
-                "days_off": (day - configured[boundary]).days if day is not None else None,
-                "method": method, "notes_on_detected": counts.get(day) if day is not None else None,
-            })
+            rows.append(
+                {
+                    "boundary": boundary,
+                    "configured_date": configured[boundary],
+                    "detected_date": day,
+                    "days_off": (day - configured[boundary]).days if day is not None else None,
+                    "method": method,
+                    "notes_on_detected": counts.get(day) if day is not None else None,
+                }
+            )
     return pl.DataFrame(rows, schema=BREAKPOINT_SCHEMA)

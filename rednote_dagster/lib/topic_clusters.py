@@ -98,21 +98,119 @@ log = logging.getLogger(__name__)
 _CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A run of Chinese characters (segmented by jieba), or a run of letters in any other script
 # (digits, underscore and Chinese excluded), optionally with apostrophe parts ("tiktok's").
-_TOKEN_RUNS = re.compile(
-    rf"(?P<cjk>[{_CJK_RANGES}]+)|(?P<word>[^\W\d_{_CJK_RANGES}]+(?:['’][^\W\d_{_CJK_RANGES}]+)*)"
-)
+_TOKEN_RUNS = re.compile(rf"(?P<cjk>[{_CJK_RANGES}]+)|(?P<word>[^\W\d_{_CJK_RANGES}]+(?:['’][^\W\d_{_CJK_RANGES}]+)*)")
 # RedNote markup: "[话题]" after hashtags, emoji codes like "[笑哭R]"; URLs and @mentions are noise.
 _BRACKET_MARKUP = re.compile(r"\[[^\[\]\s]{1,12}\]")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\S+")
 
 CHINESE_STOP_WORDS: frozenset[str] = frozenset(
-    """
-    的 了 是 我 你 他 她 它 我们 你们 他们 她们 在 也 都 就 吗 呢 啊 吧 呀 哦 嗯 哈 哈哈 哈哈哈 这 那
-    这个 那个 这些 那些 这样 那样 有 没有 和 与 跟 很 太 还 又 就是 不 没 会 能 要 想 说 去 来 到 让 被
-    把 给 对 从 一个 一 个 上 下 里 中 着 过 吧 什么 怎么 为什么 因为 所以 但是 但 而且 如果 可以 已经
-    自己 大家 真的 非常 一下 一些 然后 还是 或者 之 其 及 等 得 地 么 嘛 啦 哇 噢 诶 您 咱们
-    """.split()
+    [
+        "的",
+        "了",
+        "是",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "我们",
+        "你们",
+        "他们",
+        "她们",
+        "在",
+        "也",
+        "都",
+        "就",
+        "吗",
+        "呢",
+        "啊",
+        "吧",
+        "呀",
+        "哦",
+        "嗯",
+        "哈",
+        "哈哈",
+        "哈哈哈",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这些",
+        "那些",
+        "这样",
+        "那样",
+        "有",
+        "没有",
+        "和",
+        "与",
+        "跟",
+        "很",
+        "太",
+        "还",
+        "又",
+        "就是",
+        "不",
+        "没",
+        "会",
+        "能",
+        "要",
+        "想",
+        "说",
+        "去",
+        "来",
+        "到",
+        "让",
+        "被",
+        "把",
+        "给",
+        "对",
+        "从",
+        "一个",
+        "一",
+        "个",
+        "上",
+        "下",
+        "里",
+        "中",
+        "着",
+        "过",
+        "吧",
+        "什么",
+        "怎么",
+        "为什么",
+        "因为",
+        "所以",
+        "但是",
+        "但",
+        "而且",
+        "如果",
+        "可以",
+        "已经",
+        "自己",
+        "大家",
+        "真的",
+        "非常",
+        "一下",
+        "一些",
+        "然后",
+        "还是",
+        "或者",
+        "之",
+        "其",
+        "及",
+        "等",
+        "得",
+        "地",
+        "么",
+        "嘛",
+        "啦",
+        "哇",
+        "噢",
+        "诶",
+        "您",
+        "咱们",
+    ]
 )
 
 
@@ -120,8 +218,29 @@ def _english_stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     # Contraction stems left after cutting at the apostrophe ("don't" -> "don"), and chat fillers.
-    extra = {"don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn", "shouldn",
-             "couldn", "haven", "hasn", "hadn", "ain", "im", "ive", "youre", "dont", "lol", "omg"}
+    extra = {
+        "don",
+        "doesn",
+        "didn",
+        "isn",
+        "aren",
+        "wasn",
+        "weren",
+        "won",
+        "wouldn",
+        "shouldn",
+        "couldn",
+        "haven",
+        "hasn",
+        "hadn",
+        "ain",
+        "im",
+        "ive",
+        "youre",
+        "dont",
+        "lol",
+        "omg",
+    }
     return frozenset(ENGLISH_STOP_WORDS) | extra
 
 
@@ -322,8 +441,9 @@ def fit_topic_model(
         verbose=False,
     )
     # BERTopic reports nothing while it fits: a bar over its stages shows where it is
-    stages = progress_bar(2 if config.reduce_outliers else 1, f"BERTopic on {n:,} notes", unit="stages",
-                          long=n >= MIN_ITEMS)
+    stages = progress_bar(
+        2 if config.reduce_outliers else 1, f"BERTopic on {n:,} notes", unit="stages", long=n >= MIN_ITEMS
+    )
     with _seeded(config.seed), _quiet_bertopic(), stages:
         stages.set_postfix_str("UMAP, HDBSCAN, c-TF-IDF")
         topics, _ = model.fit_transform(docs, embeddings=embeddings)
@@ -333,9 +453,7 @@ def fit_topic_model(
         if config.reduce_outliers and n_outliers and len(set(topics) - {-1}) > 0:
             topics = [
                 int(t)
-                for t in model.reduce_outliers(
-                    docs, topics, strategy=config.outlier_strategy, embeddings=embeddings
-                )
+                for t in model.reduce_outliers(docs, topics, strategy=config.outlier_strategy, embeddings=embeddings)
             ]
             # update_topics would otherwise fall back to a default whitespace CountVectorizer.
             model.update_topics(
@@ -370,8 +488,13 @@ def topic_info_frame(model: Any) -> pl.DataFrame:
                 "representative_doc": docs[0] if docs else None,
             }
         )
-    schema = {"topic": pl.Int64, "size": pl.Int64, "name": pl.Utf8, "top_words": pl.List(pl.Utf8),
-              "representative_doc": pl.Utf8}
+    schema = {
+        "topic": pl.Int64,
+        "size": pl.Int64,
+        "name": pl.Utf8,
+        "top_words": pl.List(pl.Utf8),
+        "representative_doc": pl.Utf8,
+    }
     # Topics with no notes left (e.g. the outlier topic after reduction) are not listed.
     return pl.DataFrame(rows, schema=schema).filter(pl.col("size") > 0)
 
@@ -411,7 +534,7 @@ def _local_sentence_transformer(name: str | None) -> Any:
         if Path(name).is_dir():
             return SentenceTransformer(name, device="cpu")
         return SentenceTransformer(name, device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available offline"
+    except Exception as exc:
         log.info("embedding model %r not available offline (%s); loading topic model without it", name, exc)
         return None
 
@@ -558,9 +681,13 @@ def read_manifest(model_dir: str | Path) -> dict:
 
 
 def fit_manifest(model_version: str, fitted_notes: int, config: TopicModelConfig, embedding_revision: str) -> dict:
-    return {"model_version": model_version, "fitted_notes": fitted_notes, "embedding_model": config.embedding_model,
-            "embedding_model_revision": embedding_revision,
-            "config": config.__dict__ | {"nr_topics": str(config.nr_topics)}}
+    return {
+        "model_version": model_version,
+        "fitted_notes": fitted_notes,
+        "embedding_model": config.embedding_model,
+        "embedding_model_revision": embedding_revision,
+        "config": config.__dict__ | {"nr_topics": str(config.nr_topics)},
+    }
 
 
 def reusable_fit(manifest: dict, previous: pl.DataFrame, embedding_revision: str) -> pl.DataFrame:
@@ -607,8 +734,9 @@ def update_topic_clusters(
     if manifest:
         with connect() as con:
             if table_exists(con, CLUSTERS_TABLE):
-                previous = con.sql(f"SELECT * FROM {CLUSTERS_TABLE} WHERE model_version = ?",
-                                   params=[manifest["model_version"]]).pl()
+                previous = con.sql(
+                    f"SELECT * FROM {CLUSTERS_TABLE} WHERE model_version = ?", params=[manifest["model_version"]]
+                ).pl()
     previous = reusable_fit(manifest, previous, embedding_revision)
     fitted_ids = previous.filter(pl.col("assigned_by") == "fit")["note_id"].to_list() if previous.height else []
     plan = plan_assignment(ids, fitted_ids, config.refit_threshold, force_refit=force_refit or not fitted_ids)
@@ -616,8 +744,12 @@ def update_topic_clusters(
     if plan.refit:
         fit = fit_topic_model(texts, embeddings, config, doc_ids=ids)
         version = fit.model_version
-        save_topic_model(fit.model, model_dir, config.embedding_model,
-                         manifest=fit_manifest(version, len(ids), config, embedding_revision))
+        save_topic_model(
+            fit.model,
+            model_dir,
+            config.embedding_model,
+            manifest=fit_manifest(version, len(ids), config, embedding_revision),
+        )
         clusters = note_clusters_frame(ids, fit.topics, version, "fit")
         topics = fit.topic_info
         outliers = fit.n_outliers_before_reduction
@@ -629,24 +761,34 @@ def update_topic_clusters(
         model = load_topic_model(model_dir)
         new_topics = assign_topics(model, [texts[i] for i in new_idx], embeddings[new_idx]) if new_idx else []
         kept = previous.filter(pl.col("note_id").is_in(plan.keep))
-        clusters = pl.concat([kept.select("note_id", "topic", "model_version", "assigned_by"),
-                              note_clusters_frame(plan.transform, new_topics, version, "transform")]).sort("note_id")
+        clusters = pl.concat(
+            [
+                kept.select("note_id", "topic", "model_version", "assigned_by"),
+                note_clusters_frame(plan.transform, new_topics, version, "transform"),
+            ]
+        ).sort("note_id")
         with connect() as con:
             topics = con.sql(f"SELECT * FROM {TOPIC_INFO_TABLE}").pl()
         outliers = 0
-        info(f"kept {kept.height} fitted notes, assigned {len(new_idx)} new notes with transform "
-             f"({plan.share_new:.1%} new; refit above {config.refit_threshold:.0%})")
+        info(
+            f"kept {kept.height} fitted notes, assigned {len(new_idx)} new notes with transform "
+            f"({plan.share_new:.1%} new; refit above {config.refit_threshold:.0%})"
+        )
 
     names = dict(zip(topics["topic"].to_list(), topics["name"].to_list()))
     clusters = clusters.with_columns(
-        pl.col("topic").replace_strict(names, default=None, return_dtype=pl.String).alias("topic_name"))
+        pl.col("topic").replace_strict(names, default=None, return_dtype=pl.String).alias("topic_name")
+    )
     topic_info = topics.with_columns(pl.lit(version).alias("model_version"))
     with connect() as con:
-        replace_partitions(con, [
-            PartitionWrite(TOPIC_INFO_TABLE, topic_info.to_arrow(), {}),
-            PartitionWrite(CLUSTERS_TABLE, clusters.to_arrow(), {}),
-            *also_write,
-        ])
+        replace_partitions(
+            con,
+            [
+                PartitionWrite(TOPIC_INFO_TABLE, topic_info.to_arrow(), {}),
+                PartitionWrite(CLUSTERS_TABLE, clusters.to_arrow(), {}),
+                *also_write,
+            ],
+        )
     return ClusterUpdate(version, plan, clusters, topic_info, int(outliers))
 
 

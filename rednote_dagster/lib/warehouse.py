@@ -7,6 +7,7 @@ re-materialising a partition gives the same table content.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import duckdb
@@ -32,9 +33,12 @@ class KeyedWrite:
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether schema.table exists (fetchall: duckdb 2 refuses work after an unfinished fetchone)."""
     schema, name = table.split(".")
-    return con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
-    ).fetchall()[0][0] > 0
+    return (
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+        ).fetchall()[0][0]
+        > 0
+    )
 
 
 def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, view: str) -> None:
@@ -70,15 +74,12 @@ def replace_partitions(con: duckdb.DuckDBPyConnection, writes: list[PartitionWri
     except BaseException as error:
         try:
             con.execute("ROLLBACK")
-        except Exception as rollback_error:  # noqa: BLE001 - the write's own error is the one to report
+        except Exception as rollback_error:
             # A failed COMMIT (a full disk) or a fatal error has already ended the transaction, so
             # ROLLBACK fails with "no transaction is active" and would hide the real cause.
             error.add_note(f"(rollback after this error also failed: {rollback_error})")
         raise
     finally:
         for i in range(len(writes)):
-            try:
+            with contextlib.suppress(Exception):  # a failed register leaves nothing to unregister
                 con.unregister(f"_incoming_{i}")
-            except Exception:  # noqa: BLE001 - a failed register leaves nothing to unregister
-                pass
-

@@ -19,13 +19,16 @@ KEYED_TABLES = ("raw.notes", "raw.comments", "raw.creators")
 
 
 def ingest(root, raise_on_error=True):
-    return dg.materialize(RAW, resources=build_resources(DataPaths(root)), partition_key=MARCH,
-                          raise_on_error=raise_on_error)
+    return dg.materialize(
+        RAW, resources=build_resources(DataPaths(root)), partition_key=MARCH, raise_on_error=raise_on_error
+    )
 
 
 def author_keys(root) -> dict[str, list]:
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
-        return {t: con.execute(f"SELECT * EXCLUDE (source_file) FROM {t} ORDER BY ALL").fetchall() for t in KEYED_TABLES}
+        return {
+            t: con.execute(f"SELECT * EXCLUDE (source_file) FROM {t} ORDER BY ALL").fetchall() for t in KEYED_TABLES
+        }
 
 
 def stored_fingerprint(root) -> str:

@@ -15,7 +15,14 @@ from rednote_dagster.defs.resources import build_resources
 from rednote_dagster.defs.transform.dbt import rednote_dbt_models
 from rednote_dagster.lib.settings import DataPaths
 from tests.xhs_samples import (
-    comment, creator, head_note, hex_id, note, write_csv, write_json, write_jsonl,
+    comment,
+    creator,
+    head_note,
+    hex_id,
+    note,
+    write_csv,
+    write_json,
+    write_jsonl,
 )
 
 RAW = [raw_notes, raw_comments, raw_creators]
@@ -26,37 +33,55 @@ MARCH_CRAWL, JUNE_CRAWL = 1741500000000, 1751000000000  # 2025-03-09, 2025-06-27
 def build_march(inbox):
     month = inbox / "2025-03"
     # note 1 appears in two keyword files; the later crawl (higher count) must win, keywords merge
-    write_json(month / "xhs/json/search_contents_2025-03-09.json",
-               [note(1, keyword="tt refugee", liked="10", crawl_ms=MARCH_CRAWL), note(2, user=3)])
-    write_json(month / "xhs/search_contents_2025-03-09.json",  # one-line JSON of an older install
-               [note(1, keyword="Tiktok ban", liked="12", crawl_ms=MARCH_CRAWL + 1000)], indent=None)
-    write_jsonl(month / "xhs/jsonl/search_contents_2025-03-10.jsonl",
-                [note(3, liked="1.2万", collected_count="10万+"), note(4, time="abc"), head_note(5, user=1)],
-                torn_tail='{"note_id": "67890abc0000000000000099", "user_id": "6785219f0000000000000007", "nickname": "Tor')
-    write_csv(month / "xhs/1_search_contents_2025-03-11.csv",
-              [note(6, desc="line one\nline two", liked="2.1w"), note(7, note_id="", liked="5")])
+    write_json(
+        month / "xhs/json/search_contents_2025-03-09.json",
+        [note(1, keyword="tt refugee", liked="10", crawl_ms=MARCH_CRAWL), note(2, user=3)],
+    )
+    write_json(
+        month / "xhs/search_contents_2025-03-09.json",  # one-line JSON of an older install
+        [note(1, keyword="Tiktok ban", liked="12", crawl_ms=MARCH_CRAWL + 1000)],
+        indent=None,
+    )
+    write_jsonl(
+        month / "xhs/jsonl/search_contents_2025-03-10.jsonl",
+        [note(3, liked="1.2万", collected_count="10万+"), note(4, time="abc"), head_note(5, user=1)],
+        torn_tail='{"note_id": "67890abc0000000000000099", "user_id": "6785219f0000000000000007", "nickname": "Tor',
+    )
+    write_csv(
+        month / "xhs/1_search_contents_2025-03-11.csv",
+        [note(6, desc="line one\nline two", liked="2.1w"), note(7, note_id="", liked="5")],
+    )
     text = json.dumps([note(8), note(9)], indent=4, ensure_ascii=False)
     (month / "xhs/json/search_contents_2025-03-12.json").write_text(text[: text.rindex('"source_keyword"')])
-    write_jsonl(month / "xhs/jsonl/search_comments_2025-03-10.jsonl", [
-        comment(1, 1, parent=0, sub="2"),
-        comment(2, 1, parent=hex_id(1, "6790aaaa"), sub=0),
-        comment(3, 1, parent=hex_id(2, "6790aaaa"), like=0, sub=0),  # reply to a reply
-        comment(4, 2, parent="", like="1.5万"),
-        comment(5, 2, parent="0"),
-        comment(6, 2, note_id=""),
-    ])
-    write_json(month / "xhs/creator_creator_2025-03-09.json", [
-        creator(1), creator(3, gender="Male", fans="996",
-                            tag_list=json.dumps(json.dumps({"location": "美国"}, ensure_ascii=False))),
-    ])
+    write_jsonl(
+        month / "xhs/jsonl/search_comments_2025-03-10.jsonl",
+        [
+            comment(1, 1, parent=0, sub="2"),
+            comment(2, 1, parent=hex_id(1, "6790aaaa"), sub=0),
+            comment(3, 1, parent=hex_id(2, "6790aaaa"), like=0, sub=0),  # reply to a reply
+            comment(4, 2, parent="", like="1.5万"),
+            comment(5, 2, parent="0"),
+            comment(6, 2, note_id=""),
+        ],
+    )
+    write_json(
+        month / "xhs/creator_creator_2025-03-09.json",
+        [
+            creator(1),
+            creator(
+                3, gender="Male", fans="996", tag_list=json.dumps(json.dumps({"location": "美国"}, ensure_ascii=False))
+            ),
+        ],
+    )
 
 
 def build_june(inbox):
     month = inbox / "2025-06"
-    write_jsonl(month / "xhs/jsonl/creator_contents_2025-06-27.jsonl",
-                [note(1, liked="2.3万", crawl_ms=JUNE_CRAWL, keyword=""), note(10, crawl_ms=JUNE_CRAWL)])
-    write_jsonl(month / "xhs/jsonl/creator_comments_2025-06-27.jsonl",
-                [comment(1, 1, like="99", crawl_ms=JUNE_CRAWL)])
+    write_jsonl(
+        month / "xhs/jsonl/creator_contents_2025-06-27.jsonl",
+        [note(1, liked="2.3万", crawl_ms=JUNE_CRAWL, keyword=""), note(10, crawl_ms=JUNE_CRAWL)],
+    )
+    write_jsonl(month / "xhs/jsonl/creator_comments_2025-06-27.jsonl", [comment(1, 1, like="99", crawl_ms=JUNE_CRAWL)])
 
 
 @pytest.fixture
@@ -85,9 +110,15 @@ def test_every_vintage_is_typed_deduplicated_and_conserved(data_root, resources)
     build_march(data_root / "inbox")
     result = materialize(RAW, resources, MARCH)
 
-    notes = {r[0][-2:]: r[1:] for r in query(data_root, """
+    notes = {
+        r[0][-2:]: r[1:]
+        for r in query(
+            data_root,
+            """
         SELECT note_id, liked_count, collected_count, source_keywords, author_key, description, counts_approximate
-        FROM raw.notes ORDER BY note_id""")}
+        FROM raw.notes ORDER BY note_id""",
+        )
+    }
     assert sorted(notes) == ["01", "02", "03", "05", "06", "08"]  # 08 survives the truncation
     assert notes["01"][0] == 12 and notes["01"][2] == ["Tiktok ban", "tt refugee"]
     assert notes["03"][:2] == (12000, 100000) and notes["03"][5] is True
@@ -95,15 +126,25 @@ def test_every_vintage_is_typed_deduplicated_and_conserved(data_root, resources)
     # the HEAD-era note (creator_hash only) gets the same pseudonym as the id-era notes of user 1
     assert notes["05"][3] == notes["01"][3] != notes["02"][3]
 
-    reasons = dict(query(data_root, "SELECT source_file, string_agg(reason, ' | ' ORDER BY record_index) FROM raw.rejects GROUP BY 1"))
+    reasons = dict(
+        query(
+            data_root, "SELECT source_file, string_agg(reason, ' | ' ORDER BY record_index) FROM raw.rejects GROUP BY 1"
+        )
+    )
     assert "time is not an epoch" in reasons["xhs/jsonl/search_contents_2025-03-10.jsonl"]
     assert "invalid JSON" in reasons["xhs/jsonl/search_contents_2025-03-10.jsonl"]
     assert "note_id missing" in reasons["xhs/1_search_contents_2025-03-11.csv"]
     assert "truncated" in reasons["xhs/json/search_contents_2025-03-12.json"]
     assert "note_id missing" in reasons["xhs/jsonl/search_comments_2025-03-10.jsonl"]
 
-    log = {r[0]: r[1:] for r in query(data_root, """
-        SELECT source_file, records_read, accepted, rejected, duplicates FROM raw.ingest_log WHERE entity = 'note'""")}
+    log = {
+        r[0]: r[1:]
+        for r in query(
+            data_root,
+            """
+        SELECT source_file, records_read, accepted, rejected, duplicates FROM raw.ingest_log WHERE entity = 'note'""",
+        )
+    }
     assert log["xhs/json/search_contents_2025-03-09.json"] == (2, 1, 0, 1)  # its copy of note 1 lost to a later crawl
     assert log["xhs/search_contents_2025-03-09.json"] == (1, 1, 0, 0)
     assert log["xhs/jsonl/search_contents_2025-03-10.jsonl"] == (4, 2, 2, 0)
@@ -115,10 +156,13 @@ def test_every_vintage_is_typed_deduplicated_and_conserved(data_root, resources)
     assert comments["03"] == hex_id(2, "6790aaaa")
     assert query(data_root, "SELECT like_count FROM raw.comments WHERE comment_id LIKE '%04'") == [(15000,)]
 
-    creators = query(data_root, "SELECT followers, gender, json_extract_string(tags_json, '$.location') FROM raw.creators ORDER BY followers")
+    creators = query(
+        data_root,
+        "SELECT followers, gender, json_extract_string(tags_json, '$.location') FROM raw.creators ORDER BY followers",
+    )
     assert creators == [(996, "male", "美国"), (12000, "female", "美国")]
 
-    checks = [e for e in result.get_asset_check_evaluations()]
+    checks = list(result.get_asset_check_evaluations())
     assert len(checks) == 3 and all(c.passed for c in checks)
 
 
@@ -153,15 +197,28 @@ def test_june_recrawl_overlap_and_current_view(data_root, resources):
     build_june(data_root / "inbox")
     materialize(RAW, resources, MARCH)
     materialize(RAW, resources, JUNE)
-    both = query(data_root, f"SELECT collection_month::VARCHAR, liked_count FROM raw.notes WHERE note_id = '{hex_id(1, '67890abc')}' ORDER BY 1")
+    both = query(
+        data_root,
+        f"SELECT collection_month::VARCHAR, liked_count FROM raw.notes "
+        f"WHERE note_id = '{hex_id(1, '67890abc')}' ORDER BY 1",
+    )
     assert both == [("2025-03-01", 12), ("2025-06-01", 23000)]
 
     materialize([rednote_dbt_models], resources)
-    current = query(data_root, f"SELECT liked_count, collection_month::VARCHAR FROM intermediate.int_notes_current WHERE note_id = '{hex_id(1, '67890abc')}'")
+    current = query(
+        data_root,
+        f"SELECT liked_count, collection_month::VARCHAR FROM intermediate.int_notes_current "
+        f"WHERE note_id = '{hex_id(1, '67890abc')}'",
+    )
     assert current == [(23000, "2025-06-01")]
     assert query(data_root, "SELECT count(*) FROM intermediate.int_notes_current") == [(7,)]
-    assert query(data_root, f"SELECT like_count FROM intermediate.int_comments_current WHERE comment_id = '{hex_id(1, '6790aaaa')}'") == [(99,)]
-    summary = query(data_root, "SELECT collection_month::VARCHAR, notes, new_notes FROM marts.collection_summary ORDER BY 1")
+    assert query(
+        data_root,
+        f"SELECT like_count FROM intermediate.int_comments_current WHERE comment_id = '{hex_id(1, '6790aaaa')}'",
+    ) == [(99,)]
+    summary = query(
+        data_root, "SELECT collection_month::VARCHAR, notes, new_notes FROM marts.collection_summary ORDER BY 1"
+    )
     assert summary == [("2025-03-01", 6, 6), ("2025-06-01", 2, 1)]
 
 
@@ -184,16 +241,25 @@ def test_empty_month_writes_empty_partition(data_root, resources):
 def test_excel_workbooks_are_ingested_and_conserved(data_root, resources):
     from tests.xhs_samples import write_xlsx
 
-    write_xlsx(data_root / "inbox/2025-03/xhs/xhs_search_20250309_101500.xlsx", {
-        "Contents": [note(1, liked="1.2万"), note(2, time="not a time"), note(1, liked="3")],
-        "Comments": [comment(1, 1, parent=0), comment(2, 1, parent=hex_id(1, "6790aaaa"))],
-        "Creators": [creator(1)],
-    })
+    write_xlsx(
+        data_root / "inbox/2025-03/xhs/xhs_search_20250309_101500.xlsx",
+        {
+            "Contents": [note(1, liked="1.2万"), note(2, time="not a time"), note(1, liked="3")],
+            "Comments": [comment(1, 1, parent=0), comment(2, 1, parent=hex_id(1, "6790aaaa"))],
+            "Creators": [creator(1)],
+        },
+    )
     result = materialize(RAW, resources, MARCH)
     assert all(c.passed for c in result.get_asset_check_evaluations())
-    log = {r[0]: r[1:] for r in query(data_root, """
+    log = {
+        r[0]: r[1:]
+        for r in query(
+            data_root,
+            """
         SELECT entity, records_read, accepted, rejected, duplicates FROM raw.ingest_log
-        WHERE source_file = 'xhs/xhs_search_20250309_101500.xlsx'""")}
+        WHERE source_file = 'xhs/xhs_search_20250309_101500.xlsx'""",
+        )
+    }
     assert log == {"note": (3, 1, 1, 1), "comment": (2, 2, 0, 0), "creator": (1, 1, 0, 0)}
     assert query(data_root, "SELECT liked_count FROM raw.notes") == [(3,)]  # same crawl instant: the later row wins
     assert query(data_root, "SELECT count(*) FROM raw.comments WHERE parent_comment_id IS NOT NULL") == [(1,)]
@@ -202,8 +268,10 @@ def test_excel_workbooks_are_ingested_and_conserved(data_root, resources):
 def test_metadata_markdown_escapes_text_from_the_crawl(data_root, resources):
     # Reject reasons quote the bad value; a crawl must not be able to make the Dagster UI fetch a
     # remote image or render a link when a researcher opens the Events tab (lib/preview.py).
-    write_jsonl(data_root / "inbox/2025-03/xhs/jsonl/search_contents_2025-03-10.jsonl",
-                [note(1), note(2, liked="![x](http://host/x)"), note(3, liked="a|b <img src=x>")])
+    write_jsonl(
+        data_root / "inbox/2025-03/xhs/jsonl/search_contents_2025-03-10.jsonl",
+        [note(1), note(2, liked="![x](http://host/x)"), note(3, liked="a|b <img src=x>")],
+    )
     result = materialize([raw_notes], resources, MARCH)
     [materialization] = result.asset_materializations_for_node(raw_notes.node_def.name)
     reasons = materialization.metadata["reject_reasons"].value
@@ -218,6 +286,7 @@ def test_metadata_markdown_escapes_text_from_the_crawl(data_root, resources):
 
 # --- real crawls from the wild: encodings, rejects without a person, ids from note_url -----------
 
+
 def test_every_encoding_through_the_asset_and_undecodable_files_rejected_whole(data_root, resources):
     from tests.unit.test_xhs_real_world import CHINESE, GB18030_ONLY, csv_bytes, json_bytes, jsonl_bytes
 
@@ -225,12 +294,22 @@ def test_every_encoding_through_the_asset_and_undecodable_files_rejected_whole(d
     xhs.mkdir(parents=True)
     files = {  # file name: (bytes, the description of its note)
         "1_search_contents_2025-03-09.csv": (csv_bytes([note(1, desc="GBK " + CHINESE)], "gbk"), "GBK " + CHINESE),
-        "2_search_contents_2025-03-09.csv": (csv_bytes([note(2, desc="UTF-16 " + CHINESE)], "utf-16"), "UTF-16 " + CHINESE),
-        "search_contents_2025-03-09.jsonl": (jsonl_bytes([note(3, desc="BOM " + CHINESE)], "utf-8-sig"), "BOM " + CHINESE),
-        "search_contents_2025-03-10.json": (json_bytes([note(4, desc=CHINESE + GB18030_ONLY)], "gb18030"),
-                                            CHINESE + GB18030_ONLY),
-        "search_contents_2025-03-11.jsonl": (b"\xef\xbb\xbf" + jsonl_bytes([note(5, desc=CHINESE)], "utf-8")[:-5]
-                                             + b"\xff\n", None),
+        "2_search_contents_2025-03-09.csv": (
+            csv_bytes([note(2, desc="UTF-16 " + CHINESE)], "utf-16"),
+            "UTF-16 " + CHINESE,
+        ),
+        "search_contents_2025-03-09.jsonl": (
+            jsonl_bytes([note(3, desc="BOM " + CHINESE)], "utf-8-sig"),
+            "BOM " + CHINESE,
+        ),
+        "search_contents_2025-03-10.json": (
+            json_bytes([note(4, desc=CHINESE + GB18030_ONLY)], "gb18030"),
+            CHINESE + GB18030_ONLY,
+        ),
+        "search_contents_2025-03-11.jsonl": (
+            b"\xef\xbb\xbf" + jsonl_bytes([note(5, desc=CHINESE)], "utf-8")[:-5] + b"\xff\n",
+            None,
+        ),
     }
     for name, (data, _) in files.items():
         (xhs / name).write_bytes(data)
@@ -242,11 +321,19 @@ def test_every_encoding_through_the_asset_and_undecodable_files_rejected_whole(d
 
     stored = dict(query(data_root, "SELECT source_file, description FROM raw.notes"))
     assert stored == {f"xhs/{name}": text for name, (_, text) in files.items() if text is not None}
-    log = {r[0]: r[1:] for r in query(data_root, "SELECT source_file, records_read, accepted, rejected, duplicates FROM raw.ingest_log")}
+    log = {
+        r[0]: r[1:]
+        for r in query(
+            data_root, "SELECT source_file, records_read, accepted, rejected, duplicates FROM raw.ingest_log"
+        )
+    }
     assert log["xhs/search_contents_2025-03-11.jsonl"] == (1, 0, 1, 0)
     assert sum(v[1] for v in log.values()) == 4
     [(reason, payload)] = query(data_root, "SELECT reason, payload FROM raw.rejects")
-    assert reason.startswith("cannot decode file: not UTF-8, UTF-16 or GB18030") and set(json.loads(payload)) == {"sha256", "length"}
+    assert reason.startswith("cannot decode file: not UTF-8, UTF-16 or GB18030") and set(json.loads(payload)) == {
+        "sha256",
+        "length",
+    }
     dump = "".join(str(r) for t in ("raw.notes", "raw.rejects") for r in query(data_root, f"SELECT * FROM {t}"))
     assert "\ufffd" not in dump and "美国网友" in dump
 
@@ -263,7 +350,9 @@ def test_rejects_in_the_warehouse_never_carry_a_person(data_root, resources):
     assert not [s for s in PLANTED if s in dump]
     # and no other table holds them either
     with duckdb.connect(str(data_root / "warehouse.duckdb"), read_only=True) as con:
-        for (table,) in con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables").fetchall():
+        for (table,) in con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+        ).fetchall():
             text = con.execute(f"SELECT string_agg(t::VARCHAR, '\n') FROM {table} t").fetchone()[0] or ""
             assert not [s for s in PLANTED if s in text], table
 
@@ -271,11 +360,17 @@ def test_rejects_in_the_warehouse_never_carry_a_person(data_root, resources):
 def test_note_ids_taken_from_note_url_through_the_asset(data_root, resources):
     from tests.unit.test_xhs_real_world import url_discovery, url_explore
 
-    write_csv(data_root / "inbox/2025-03/xhs/csv/search_contents_2025-03-09.csv",
-              [{k: v for k, v in note(n, note_url=url(n)).items() if k != "note_id"}
-               for n, url in ((1, url_explore), (2, url_discovery))])
-    write_csv(data_root / "inbox/2025-03/xhs/csv/search_contents_2025-03-10.csv",
-              [note(3, note_id="", note_url=url_explore(3)), note(4, note_id="")])
+    write_csv(
+        data_root / "inbox/2025-03/xhs/csv/search_contents_2025-03-09.csv",
+        [
+            {k: v for k, v in note(n, note_url=url(n)).items() if k != "note_id"}
+            for n, url in ((1, url_explore), (2, url_discovery))
+        ],
+    )
+    write_csv(
+        data_root / "inbox/2025-03/xhs/csv/search_contents_2025-03-10.csv",
+        [note(3, note_id="", note_url=url_explore(3)), note(4, note_id="")],
+    )
     result = materialize([raw_notes], resources, MARCH)
     assert all(c.passed for c in result.get_asset_check_evaluations())
     assert query(data_root, "SELECT note_id FROM raw.notes ORDER BY 1") == [(hex_id(n, "67890abc"),) for n in (1, 2, 3)]

@@ -35,8 +35,9 @@ def resources_with(data_root, **sentiment):
 
 
 def run(resources, partition):
-    result = dg.materialize([raw_notes, raw_comments, note_sentiment, comment_sentiment],
-                            resources=resources, partition_key=partition)
+    result = dg.materialize(
+        [raw_notes, raw_comments, note_sentiment, comment_sentiment], resources=resources, partition_key=partition
+    )
     assert result.success
     return result
 
@@ -53,18 +54,26 @@ def rows(data_root, sql):
 
 def test_transformers_labels_cache_and_recrawl(data_root, model_dir):
     inbox = data_root / "inbox"
-    write_month(inbox, "2025-03", [note(1), note(2, desc="I love it here 😊"), note(3, desc="")],
-                [comment(1, 1), comment(2, 1, content="so happy"), comment(3, 2, content="😊😊")])
+    write_month(
+        inbox,
+        "2025-03",
+        [note(1), note(2, desc="I love it here 😊"), note(3, desc="")],
+        [comment(1, 1), comment(2, 1, content="so happy"), comment(3, 2, content="😊😊")],
+    )
     resources = resources_with(data_root, backend="transformers", model=str(model_dir), revision="")
 
     first = run(resources, MARCH)
     meta = metadata(first, "note_sentiment")
     assert meta["backend"] == "transformers" and meta["cache_misses"] == 2 and meta["cache_hits"] == 0
     assert "passing" in meta["label_distribution"] and "empty" not in meta["label_distribution"]
-    got = rows(data_root, """SELECT right(note_id, 2), label, score, confidence, passes_confidence, unknown_reason,
-                                    prob_very_negative + prob_negative + prob_neutral + prob_positive + prob_very_positive,
+    got = rows(
+        data_root,
+        """SELECT right(note_id, 2), label, score, confidence, passes_confidence, unknown_reason,
+                                    prob_very_negative + prob_negative + prob_neutral"""
+        """ + prob_positive + prob_very_positive,
                                     backend, model_revision, length(content_hash)
-                             FROM enrich.note_sentiment ORDER BY note_id""")
+                             FROM enrich.note_sentiment ORDER BY note_id""",
+    )
     assert [r[0] for r in got] == ["01", "02", "03"]
     for r in got[:2]:
         assert r[1] in ID2LABEL.values() and -2 <= r[2] <= 2 and 0.2 <= r[3] <= 1
@@ -83,19 +92,34 @@ def test_transformers_labels_cache_and_recrawl(data_root, model_dir):
     assert rows(data_root, "SELECT * FROM enrich.note_sentiment ORDER BY note_id") == before
 
     # June re-crawl: note 1 unchanged, note 2 edited, note 4 new → two texts for the model
-    write_month(inbox, "2025-06", [note(1, crawl_ms=1751000000000), note(2, desc="I love it here, edited",
-                crawl_ms=1751000000000), note(4, desc="what time is it")], [comment(1, 1, crawl_ms=1751000000000)])
+    write_month(
+        inbox,
+        "2025-06",
+        [
+            note(1, crawl_ms=1751000000000),
+            note(2, desc="I love it here, edited", crawl_ms=1751000000000),
+            note(4, desc="what time is it"),
+        ],
+        [comment(1, 1, crawl_ms=1751000000000)],
+    )
     june = run(resources, JUNE)
     meta = metadata(june, "note_sentiment")
     assert (meta["cache_hits"], meta["cache_misses"]) == (1, 2)
     assert metadata(june, "comment_sentiment")["cache_misses"] == 0
-    assert rows(data_root, "SELECT count(*) FROM enrich.note_sentiment WHERE collection_month = DATE '2025-03-01'")[0][0] == 3
+    assert (
+        rows(data_root, "SELECT count(*) FROM enrich.note_sentiment WHERE collection_month = DATE '2025-03-01'")[0][0]
+        == 3
+    )
 
 
 def test_fallback_is_loud(data_root, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    write_month(data_root / "inbox", "2025-03", [note(1, desc="I love it, so happy!"), note(2, desc="太恶心了，讨厌")],
-                [comment(1, 1, content="this is terrible")])
+    write_month(
+        data_root / "inbox",
+        "2025-03",
+        [note(1, desc="I love it, so happy!"), note(2, desc="太恶心了，讨厌")],
+        [comment(1, 1, content="this is terrible")],
+    )
     result = run(resources_with(data_root, model="no-such-org/no-such-model", revision="abc"), MARCH)
     meta = metadata(result, "note_sentiment")
     assert meta["backend"] == "lexicon" and "no-such-org/no-such-model" in meta["fallback_reason"]

@@ -27,10 +27,14 @@ def answer(request):
 
 
 def write_inbox(inbox):
-    write_jsonl(inbox / "2025-03/xhs/jsonl/search_contents_x.jsonl", [
-        note(1, desc="I made dumplings today"), note(2, desc="the ban is coming"), note(3, desc="nonsense words")])
-    write_jsonl(inbox / "2025-03/xhs/jsonl/search_comments_x.jsonl", [
-        comment(1, 1, content="looks tasty", like="5"), comment(2, 1, content="recipe please", like="50")])
+    write_jsonl(
+        inbox / "2025-03/xhs/jsonl/search_contents_x.jsonl",
+        [note(1, desc="I made dumplings today"), note(2, desc="the ban is coming"), note(3, desc="nonsense words")],
+    )
+    write_jsonl(
+        inbox / "2025-03/xhs/jsonl/search_comments_x.jsonl",
+        [comment(1, 1, content="looks tasty", like="5"), comment(2, 1, content="recipe please", like="50")],
+    )
 
 
 def rows(root, sql):
@@ -49,11 +53,16 @@ def test_note_topics_through_the_llm_backend(data_root, server, monkeypatch):  #
 
     result = dg.materialize([raw_notes, raw_comments, note_topics], resources=resources, partition_key=MARCH)
     assert result.success
-    got = rows(data_root, """SELECT right(note_id, 2), code, category, backend, model_id, length(prompt_hash),
-                                    unknown_reason, raw_response FROM enrich.note_topics ORDER BY note_id""")
+    got = rows(
+        data_root,
+        """SELECT right(note_id, 2), code, category, backend, model_id, length(prompt_hash),
+                                    unknown_reason, raw_response FROM enrich.note_topics ORDER BY note_id""",
+    )
     assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in got] == [
-        ("01", "2c", "2", "llm", "test-model", 64), ("02", "1a", "1", "llm", "test-model", 64),
-        ("03", None, None, "llm", "test-model", 64)]
+        ("01", "2c", "2", "llm", "test-model", 64),
+        ("02", "1a", "1", "llm", "test-model", 64),
+        ("03", None, None, "llm", "test-model", 64),
+    ]
     assert "off-scheme answer: 'Food'" in got[2][6] and "Food" in got[2][7]
     # the paper's prompt: the most-liked comment first
     first = next(r for r in server.requests if "dumplings" in r["json"]["messages"][1]["content"])
@@ -83,8 +92,9 @@ def test_kappa_check_fails_when_the_model_disagrees_with_the_coders(data_root, s
     manual = data_root / "manual"
     manual.mkdir()
     ids = [hex_id(n, "67890abc") for n in (1, 2, 3)]
-    lines = ["note_id,coder,code"] + [f"{i},{coder},{code}" for i, code in zip(ids, ["1a", "2c", "6"])
-                                       for coder in ("a", "b")]
+    lines = ["note_id,coder,code"] + [
+        f"{i},{coder},{code}" for i, code in zip(ids, ["1a", "2c", "6"]) for coder in ("a", "b")
+    ]
     (manual / "taxonomy_coding.csv").write_text("\n".join(lines) + "\n")
     resources = build_resources(DataPaths(data_root))
     resources["scheme_coding"] = SchemeCoding(validation_share=1.0)
@@ -92,8 +102,13 @@ def test_kappa_check_fails_when_the_model_disagrees_with_the_coders(data_root, s
     result = dg.materialize([coding_agreement], resources=resources, raise_on_error=False)
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == "kappa_above_minimum" and not check.passed
-    kappa = rows(data_root, """SELECT kappa, n FROM analysis.coding_agreement
-                               WHERE comparison = 'model_vs_consensus' AND level = 'code'""")
+    kappa = rows(
+        data_root,
+        """SELECT kappa, n FROM analysis.coding_agreement
+                               WHERE comparison = 'model_vs_consensus' AND level = 'code'""",
+    )
     assert kappa[0][1] == 2 and kappa[0][0] < 0.6  # note 3 has no model code: unknowns are not agreement
-    inter = rows(data_root, "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'a_vs_b' AND level = 'code'")
+    inter = rows(
+        data_root, "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'a_vs_b' AND level = 'code'"
+    )
     assert inter == [(1.0,)]

@@ -16,7 +16,6 @@ import duckdb
 import polars as pl
 import pytest
 
-
 # What a new user has: no activated venv (PATH without the venv's bin), no browser the PNG previews could
 # find, a fresh HOME and DAGSTER_HOME, no model hub.
 NEW_USER_PATH = "/usr/bin:/bin"
@@ -28,18 +27,34 @@ def new_user_run(tmp_path_factory):
     top = tmp_path_factory.mktemp("e2e")
     root, home = top / "data", top / "dagster_home"
     env = {
-        "PATH": NEW_USER_PATH, "HOME": str(top), "LANG": "C.UTF-8",
-        "REDNOTE_DATA_DIR": str(root), "DAGSTER_HOME": str(home), "REDNOTE_PSEUDONYM_KEY": "e2e-key",
+        "PATH": NEW_USER_PATH,
+        "HOME": str(top),
+        "LANG": "C.UTF-8",
+        "REDNOTE_DATA_DIR": str(root),
+        "DAGSTER_HOME": str(home),
+        "REDNOTE_PSEUDONYM_KEY": "e2e-key",
         "HF_HUB_OFFLINE": "1",  # hermetic: the offline defaults, whatever the network allows
         "BROWSER_PATH": str(top / "no-browser"),  # the browser lookup points at nothing
     }
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "rednote_dagster", "run", "--scale", "small", "--seed", "0"],
-                          cwd=top, env=env, capture_output=True, timeout=RUN_TIMEOUT_S)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rednote_dagster", "run", "--scale", "small", "--seed", "0"],
+        cwd=top,
+        env=env,
+        capture_output=True,
+        timeout=RUN_TIMEOUT_S,
+    )
     # decoded without newline translation: a progress bar's "\r" redraws must not count as lines
     stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
-    return SimpleNamespace(root=root, home=home, seconds=time.monotonic() - started, returncode=proc.returncode,
-                           stdout=stdout, stderr=stderr, console=stdout + stderr)
+    return SimpleNamespace(
+        root=root,
+        home=home,
+        seconds=time.monotonic() - started,
+        returncode=proc.returncode,
+        stdout=stdout,
+        stderr=stderr,
+        console=stdout + stderr,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,23 +102,28 @@ def test_every_month_and_entity_matches_the_planted_counts(ran):
                    count(*) AS files, sum(records_read) AS records_written, sum(rejected) AS damaged,
                    sum(accepted) AS unique_ids, sum(duplicates) AS duplicates
             FROM raw.ingest_log GROUP BY ALL""").pl()
-        rows = con.sql("""
-            SELECT strftime(collection_month, '%Y-%m') AS collection_month, 'note' AS entity, count(*) AS n FROM raw.notes GROUP BY ALL
-            UNION ALL SELECT strftime(collection_month, '%Y-%m'), 'comment', count(*) FROM raw.comments GROUP BY ALL
-            UNION ALL SELECT strftime(collection_month, '%Y-%m'), 'creator', count(*) FROM raw.creators GROUP BY ALL""").pl()
+        month = "strftime(collection_month, '%Y-%m')"
+        rows = con.sql(f"""
+            SELECT {month} AS collection_month, 'note' AS entity, count(*) AS n FROM raw.notes GROUP BY ALL
+            UNION ALL SELECT {month}, 'comment', count(*) FROM raw.comments GROUP BY ALL
+            UNION ALL SELECT {month}, 'creator', count(*) FROM raw.creators GROUP BY ALL""").pl()
     cols = ["collection_month", "entity", "files", "records_written", "damaged", "unique_ids", "duplicates"]
     expected = truth.select(cols).sort("collection_month", "entity")
     assert log.select(cols).sort("collection_month", "entity").cast(expected.schema).equals(expected)
     assert dict(zip(zip(rows["collection_month"], rows["entity"]), rows["n"])) == dict(
-        zip(zip(truth["collection_month"], truth["entity"]), truth["unique_ids"]))
+        zip(zip(truth["collection_month"], truth["entity"]), truth["unique_ids"])
+    )
 
 
 def test_planted_damage_is_rejected_record_by_record(ran):
     with open(ran / "inbox" / "_truth" / "damage.csv", newline="", encoding="utf-8") as fh:
         damage = {(r["collection_month"], r["path"], int(r["record_index"])) for r in csv.DictReader(fh)}
     with warehouse(ran) as con:
-        rejects = set(con.execute(
-            "SELECT strftime(collection_month, '%Y-%m'), source_file, record_index FROM raw.rejects").fetchall())
+        rejects = set(
+            con.execute(
+                "SELECT strftime(collection_month, '%Y-%m'), source_file, record_index FROM raw.rejects"
+            ).fetchall()
+        )
     assert rejects == damage
 
 
@@ -117,7 +137,10 @@ def test_recrawl_supersedes_and_current_view_takes_june(ran):
     assert len(overlap) > 10
     assert all(later for *_, later in overlap)
     assert all(current == june for _, _, june, current, _ in overlap)
-    assert sum(june > march for _, march, june, _, _ in overlap if june is not None and march is not None) > len(overlap) / 2
+    assert (
+        sum(june > march for _, march, june, _, _ in overlap if june is not None and march is not None)
+        > len(overlap) / 2
+    )
 
 
 def input_people(ran) -> tuple[set[str], set[str]]:
@@ -149,11 +172,17 @@ def test_no_user_id_or_nickname_of_the_input_anywhere_in_the_warehouse(ran):
         assert len(columns) > 50
         con.execute("CREATE TEMP TABLE stored_text (v VARCHAR)")
         for table, column in columns:
-            con.execute(f'INSERT INTO stored_text SELECT DISTINCT "{column}"::VARCHAR FROM {table} WHERE "{column}" IS NOT NULL')
+            con.execute(
+                f'INSERT INTO stored_text SELECT DISTINCT "{column}"::VARCHAR FROM {table} WHERE "{column}" IS NOT NULL'
+            )
         dump = "\n".join(v for (v,) in con.execute("SELECT v FROM stored_text").fetchall())
         con.execute("CREATE TEMP TABLE nicknames AS SELECT unnest(?::VARCHAR[]) AS n", [sorted(nicknames)])
-        leaked = [n for (n,) in con.execute(
-            "SELECT DISTINCT n FROM nicknames JOIN stored_text ON contains(v, n) ORDER BY n").fetchall()]
+        leaked = [
+            n
+            for (n,) in con.execute(
+                "SELECT DISTINCT n FROM nicknames JOIN stored_text ON contains(v, n) ORDER BY n"
+            ).fetchall()
+        ]
     assert not ids & set(re.findall(r"[0-9a-f]{24}", dump)), "raw user ids leaked"
     assert not leaked, f"nicknames leaked: {leaked[:5]}"
 
@@ -173,18 +202,31 @@ def test_share_package_holds_no_id_text_or_nickname_of_the_input(ran, monkeypatc
     dump += "\n".join(str(pl.read_parquet(p).rows()) for p in parquet)
     ids, nicknames = input_people(ran)
     with warehouse(ran) as con:
-        platform_ids = {i for (i,) in con.execute(
-            "SELECT note_id FROM raw.notes UNION SELECT comment_id FROM raw.comments "
-            "UNION SELECT author_key FROM raw.notes UNION SELECT author_key FROM raw.comments").fetchall() if i}
-        texts = {t for (t,) in con.execute(
-            "SELECT title FROM raw.notes UNION SELECT description FROM raw.notes UNION SELECT content FROM raw.comments"
-        ).fetchall() if t and len(t) >= 12}
+        platform_ids = {
+            i
+            for (i,) in con.execute(
+                "SELECT note_id FROM raw.notes UNION SELECT comment_id FROM raw.comments "
+                "UNION SELECT author_key FROM raw.notes UNION SELECT author_key FROM raw.comments"
+            ).fetchall()
+            if i
+        }
+        texts = {
+            t
+            for (t,) in con.execute(
+                "SELECT title FROM raw.notes UNION SELECT description FROM raw.notes "
+                "UNION SELECT content FROM raw.comments"
+            ).fetchall()
+            if t and len(t) >= 12
+        }
     assert len(platform_ids) > 1000 and len(texts) > 1000
     tokens = set(re.findall(r"[0-9a-f]{24,32}", dump))
     assert not tokens & (ids | platform_ids), "platform ids or warehouse author keys in the package"
     # Latin nicknames as whole words: the report inlines plotly.js, whose country list has "Christmas Island"
-    leaked = [n for n in nicknames
-              if (re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", dump) if n.isascii() else n in dump)]
+    leaked = [
+        n
+        for n in nicknames
+        if (re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", dump) if n.isascii() else n in dump)
+    ]
     assert not leaked, f"nicknames in the package: {leaked[:5]}"
     assert not [t for t in texts if t in dump], "note or comment texts in the package"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -209,8 +251,10 @@ def test_runs_are_recorded_for_the_ui(ran, monkeypatch):
 
 
 def truth_table(con, root, name):
-    con.execute(f"CREATE OR REPLACE TEMP TABLE truth_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
-                [str(root / "inbox" / "_truth" / f"{name}.csv")])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE truth_{name} AS SELECT * FROM read_csv(?, all_varchar = true)",
+        [str(root / "inbox" / "_truth" / f"{name}.csv")],
+    )
 
 
 def test_sentiment_agrees_with_the_planted_levels_per_language(ran):
@@ -238,11 +282,13 @@ def test_sentiment_agrees_with_the_planted_levels_per_language(ran):
 def test_topic_sentiment_keeps_the_planted_extremes(ran):
     with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
         truth_table(con, ran, "notes")
-        means = dict(con.sql("""
+        means = dict(
+            con.sql("""
             SELECT t.code, avg(s.score) FROM (
                 SELECT note_id, arg_max(score, collection_month) AS score FROM enrich.note_sentiment
                 WHERE passes_confidence GROUP BY 1) s
-            JOIN truth_notes t USING (note_id) GROUP BY 1""").fetchall())
+            JOIN truth_notes t USING (note_id) GROUP BY 1""").fetchall()
+        )
     assert max(means, key=means.get) == "5c"
     assert min(means, key=means.get) == "1a"
     top = sum(means[c] for c in ("5c", "2c", "4")) / 3
@@ -288,8 +334,11 @@ def test_topic_model_is_deterministic_and_reported(ran):
     ari = adjusted_rand([r[1] for r in first], [r[4] for r in first])
     print(f"BERTopic adjusted Rand index vs planted codes: {ari:.3f}")
     assert ari > 0.1
-    result = dg.materialize([topic_model], resources=build_resources(DataPaths(ran)),
-                            run_config={"ops": {"topic_model": {"config": {"refit": True}}}})
+    result = dg.materialize(
+        [topic_model],
+        resources=build_resources(DataPaths(ran)),
+        run_config={"ops": {"topic_model": {"config": {"refit": True}}}},
+    )
     assert result.success
     assert clusters() == first, "refitting on the same data must give identical assignments"
     assert (ran / "models" / "topic_model" / "topic_embeddings.safetensors").exists()
@@ -300,10 +349,13 @@ def test_breakpoints_and_influence_tiers_recover_the_planted_ones(ran):
         truth_table(con, ran, "notes")
         breakpoints = con.sql("""SELECT boundary, days_off FROM analysis.phase_breakpoints
                                  WHERE method = 'peak_trough'""").fetchall()
-        tiers = con.sql("""
-            WITH planted AS (SELECT DISTINCT n.author_key, t.phase, t.tier FROM raw.notes n JOIN truth_notes t USING (note_id))
+        tiers = con.sql(
+            """
+            WITH planted AS (SELECT DISTINCT n.author_key, t.phase, t.tier"""
+            """ FROM raw.notes n JOIN truth_notes t USING (note_id))
             SELECT p.tier AS planted, u.tier AS found, count(*) AS n
-            FROM analysis.user_influence u JOIN planted p USING (author_key, phase) GROUP BY ALL""").fetchall()
+            FROM analysis.user_influence u JOIN planted p USING (author_key, phase) GROUP BY ALL"""
+        ).fetchall()
     assert dict(breakpoints) == {"surge_start": 0, "stabilization_start": 0}
     counts = {(p, f): n for p, f, n in tiers}
     planted_high = sum(n for (p, _), n in counts.items() if p == "high")
@@ -313,10 +365,11 @@ def test_breakpoints_and_influence_tiers_recover_the_planted_ones(ran):
 
 def test_figure_marts_keep_the_planted_orderings(ran):
     with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
-        share = {(t, c): s for t, c, s in con.sql(
-            "SELECT tier, code, share FROM marts.topic_share_by_tier").fetchall()}
-        fig7 = {(c, t): m for c, t, m in con.sql(
-            "SELECT code, tier, mean_score FROM marts.sentiment_by_topic_and_tier").fetchall()}
+        share = {(t, c): s for t, c, s in con.sql("SELECT tier, code, share FROM marts.topic_share_by_tier").fetchall()}
+        fig7 = {
+            (c, t): m
+            for c, t, m in con.sql("SELECT code, tier, mean_score FROM marts.sentiment_by_topic_and_tier").fetchall()
+        }
         chi = con.sql("SELECT n_high, n_low, dof, p_value, cramers_v FROM analysis.sentiment_chi_square").fetchall()
         fig1 = con.sql("SELECT sum(notes), count(*) FROM marts.daily_note_counts").fetchall()[0]
         fig3 = con.sql("SELECT sum(users) FROM marts.tier_transitions WHERE from_phase = 'pre_ban'").fetchall()[0][0]
@@ -365,24 +418,32 @@ def test_report_is_complete_and_regenerates_identically(ran):
 
 @pytest.mark.browser
 def test_report_renders_offline_in_headless_chromium(ran, tmp_path):
-    from tests.browser import ARTIFACTS, launch_chromium
-
     from rednote_dagster.lib.report.figures import FIGURES
+    from tests.browser import ARTIFACTS, launch_chromium
 
     report = ran / "reports" / "report.html"
     with launch_chromium() as browser:
         context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
         requests = []
         # Only the file itself may load: any other request is recorded and refused.
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                      else (requests.append(route.request.url), route.abort()))
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith("file://")
+                else (requests.append(route.request.url), route.abort())
+            ),
+        )
         page = context.new_page()
         problems = []
-        page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on(
+            "console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None
+        )
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.goto(report.as_uri())
-        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(FIGURES)}",
-                               timeout=30_000)
+        page.wait_for_function(
+            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(FIGURES)}", timeout=30_000
+        )
         for spec in FIGURES:
             plot = page.locator(f"#{spec.slug}")
             assert plot.locator(".main-svg").count() >= 1, f"figure {spec.number} not rendered"
@@ -409,9 +470,11 @@ def test_comment_affect_agrees_with_the_planted_labels(ran, scheme):
         pairs = con.execute(f"""
             SELECT l.code, t.{scheme}, l.in_training_set FROM enrich.comment_{scheme} l
             JOIN truth_comments t USING (comment_id) WHERE l.code IS NOT NULL""").fetchall()
-        groups = dict(con.execute(f"""
+        groups = dict(
+            con.execute(f"""
             SELECT l.commenter_group = t.commenter_group, count(*) FROM enrich.comment_{scheme} l
-            JOIN truth_comments t USING (comment_id) GROUP BY ALL""").fetchall())
+            JOIN truth_comments t USING (comment_id) GROUP BY ALL""").fetchall()
+        )
     held_out = [(m, t) for m, t, training in pairs if not training]
     kappa = cohen_kappa_score([m for m, _ in held_out], [t for _, t in held_out])
     print(f"{scheme}: κ vs planted = {kappa:.3f} over {len(held_out)} comments outside the training set")

@@ -5,11 +5,16 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from rednote_dagster.lib.coding import (
-    agreement_rows, coding_agreement, consensus, in_validation, read_manual_coding, split,
+    agreement_rows,
+    coding_agreement,
+    consensus,
+    in_validation,
+    read_manual_coding,
+    split,
 )
 from rednote_dagster.lib.labelling.documents import note_document
-from rednote_dagster.lib.labelling.schemes import TAXONOMY
 from rednote_dagster.lib.labelling.scheme_backend import choose_backend
+from rednote_dagster.lib.labelling.schemes import TAXONOMY
 
 
 def test_kappa_equals_sklearn_and_per_category_is_one_vs_rest():
@@ -43,8 +48,13 @@ def test_split_is_deterministic_and_disjoint():
 
 
 def test_consensus_drops_disagreements_and_agreement_uses_only_validation():
-    coding = pl.DataFrame({"note_id": ["n1", "n1", "n2", "n2", "n3"], "coder": ["a", "b", "a", "b", "a"],
-                           "code": ["1a", "1a", "2c", "5b", "4"]})
+    coding = pl.DataFrame(
+        {
+            "note_id": ["n1", "n1", "n2", "n2", "n3"],
+            "coder": ["a", "b", "a", "b", "a"],
+            "code": ["1a", "1a", "2c", "5b", "4"],
+        }
+    )
     assert consensus(coding).rows() == [("n1", "1a"), ("n3", "4")]
     ids = [f"n{i}" for i in range(400)]
     codes = [["1a", "2c", "5b", "6"][i % 4] for i in range(400)]
@@ -81,8 +91,10 @@ def test_comment_codings_use_their_own_codes_and_id_column(tmp_path):
     from rednote_dagster.lib.labelling.schemes import STANCE
 
     path = tmp_path / "stance_coding.csv"
-    path.write_text("comment_id,coder,code\nc1,coder_a,Pro-China\nc1,coder_b,pro-china\nc2,coder_a,neutral\n"
-                    "c2,coder_b,pro-foreign\n")
+    path.write_text(
+        "comment_id,coder,code\nc1,coder_a,Pro-China\nc1,coder_b,pro-china\nc2,coder_a,neutral\n"
+        "c2,coder_b,pro-foreign\n"
+    )
     coding = read_manual_coding(path, STANCE.codes, "comment_id")
     assert coding.columns == ["comment_id", "coder", "code"]
     assert consensus(coding, "comment_id").rows() == [("c1", "pro-china")]

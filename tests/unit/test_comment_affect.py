@@ -17,25 +17,46 @@ from rednote_dagster.lib.labelling.schemes import EMOTION, SCHEMES, STANCE
 from rednote_dagster.lib.taxonomy import TOPIC_GROUP_OF_CODE, TOPIC_GROUPS, TOPICS, topic_group
 
 
-@pytest.mark.parametrize("text, language", [
-    ("欢迎来小红书！太可爱了", "zh"),
-    ("welcome to RedNote, so cute", "en"),
-    ("so cute 太可爱了吧爱了爱了", "other"),  # mixed
-    ("😂😂[笑哭R]", "other"),
-    ("", "other"),
-    (None, "other"),
-])
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("欢迎来小红书！太可爱了", "zh"),
+        ("welcome to RedNote, so cute", "en"),
+        ("so cute 太可爱了吧爱了爱了", "other"),  # mixed
+        ("😂😂[笑哭R]", "other"),
+        ("", "other"),
+        (None, "other"),
+    ],
+)
 def test_comment_language(text, language):
     assert comment_language(text) == language
 
 
-@pytest.mark.parametrize("location, kind", [
-    ("广东", "mainland"), ("内蒙古", "mainland"), ("广东省", "mainland"), ("新疆维吾尔自治区", "mainland"),
-    ("中国", "mainland"), ("中国大陆", "mainland"), ("中国上海", "mainland"), ("IP属地：北京", "mainland"),
-    ("香港", "greater_china"), ("澳门", "greater_china"), ("台湾", "greater_china"), ("中国台湾", "greater_china"),
-    ("美国", "abroad"), ("新西兰", "abroad"), ("澳大利亚", "abroad"), ("日本", "abroad"),
-    (None, "unknown"), ("", "unknown"), ("  ", "unknown"), ("未知", "unknown"),
-])
+@pytest.mark.parametrize(
+    "location, kind",
+    [
+        ("广东", "mainland"),
+        ("内蒙古", "mainland"),
+        ("广东省", "mainland"),
+        ("新疆维吾尔自治区", "mainland"),
+        ("中国", "mainland"),
+        ("中国大陆", "mainland"),
+        ("中国上海", "mainland"),
+        ("IP属地：北京", "mainland"),
+        ("香港", "greater_china"),
+        ("澳门", "greater_china"),
+        ("台湾", "greater_china"),
+        ("中国台湾", "greater_china"),
+        ("美国", "abroad"),
+        ("新西兰", "abroad"),
+        ("澳大利亚", "abroad"),
+        ("日本", "abroad"),
+        (None, "unknown"),
+        ("", "unknown"),
+        ("  ", "unknown"),
+        ("未知", "unknown"),
+    ],
+)
 def test_location_kind(location, kind):
     assert location_kind(location) == kind
 
@@ -59,8 +80,9 @@ def test_commenter_group_ip_first_language_second():
 
 
 def test_language_and_group_columns():
-    comments = pl.DataFrame({"content": ["你好呀", "hello friend", None, "😂"],
-                             "ip_location": [None, None, "美国", ""]})
+    comments = pl.DataFrame(
+        {"content": ["你好呀", "hello friend", None, "😂"], "ip_location": [None, None, "美国", ""]}
+    )
     out = with_language_and_group(comments)
     assert out["language"].to_list() == ["zh", "en", "other", "other"]
     assert out["commenter_group"].to_list() == ["native", "foreign", "foreign", "unknown"]

@@ -38,19 +38,91 @@ HEX24 = re.compile(r"^[0-9a-f]{24}$")
 ID_KEY = {"note": "note_id", "comment": "comment_id", "creator": "user_id"}
 BROKEN = object()  # an unrecoverable remainder (truncated array tail, torn JSONL line)
 
-NOTE_KEYS = ["note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id",
-             "nickname", "avatar", "liked_count", "collected_count", "comment_count", "share_count",
-             "ip_location", "image_list", "tag_list", "last_modify_ts", "note_url", "source_keyword",
-             "xsec_token"]
-COMMENT_KEYS = ["comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "nickname",
-                "avatar", "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count"]
-CREATOR_KEYS = ["user_id", "nickname", "gender", "avatar", "desc", "ip_location", "follows", "fans",
-                "interaction", "tag_list", "last_modify_ts"]
-HEAD_NOTE_KEYS = ["note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "creator_hash",
-                  "nickname", "liked_count", "collected_count", "comment_count", "share_count", "image_list",
-                  "tag_list", "last_modify_ts", "note_url", "source_keyword", "xsec_token"]
-HEAD_COMMENT_KEYS = ["comment_id", "create_time", "note_id", "content", "creator_hash", "nickname",
-                     "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count"]
+NOTE_KEYS = [
+    "note_id",
+    "type",
+    "title",
+    "desc",
+    "video_url",
+    "time",
+    "last_update_time",
+    "user_id",
+    "nickname",
+    "avatar",
+    "liked_count",
+    "collected_count",
+    "comment_count",
+    "share_count",
+    "ip_location",
+    "image_list",
+    "tag_list",
+    "last_modify_ts",
+    "note_url",
+    "source_keyword",
+    "xsec_token",
+]
+COMMENT_KEYS = [
+    "comment_id",
+    "create_time",
+    "ip_location",
+    "note_id",
+    "content",
+    "user_id",
+    "nickname",
+    "avatar",
+    "sub_comment_count",
+    "pictures",
+    "parent_comment_id",
+    "last_modify_ts",
+    "like_count",
+]
+CREATOR_KEYS = [
+    "user_id",
+    "nickname",
+    "gender",
+    "avatar",
+    "desc",
+    "ip_location",
+    "follows",
+    "fans",
+    "interaction",
+    "tag_list",
+    "last_modify_ts",
+]
+HEAD_NOTE_KEYS = [
+    "note_id",
+    "type",
+    "title",
+    "desc",
+    "video_url",
+    "time",
+    "last_update_time",
+    "creator_hash",
+    "nickname",
+    "liked_count",
+    "collected_count",
+    "comment_count",
+    "share_count",
+    "image_list",
+    "tag_list",
+    "last_modify_ts",
+    "note_url",
+    "source_keyword",
+    "xsec_token",
+]
+HEAD_COMMENT_KEYS = [
+    "comment_id",
+    "create_time",
+    "note_id",
+    "content",
+    "creator_hash",
+    "nickname",
+    "sub_comment_count",
+    "pictures",
+    "parent_comment_id",
+    "last_modify_ts",
+    "like_count",
+]
 
 
 # -- a minimal MediaCrawler reader -------------------------------------------------------------------
@@ -273,8 +345,13 @@ def test_raw_value_quirks(corpus):
     comments = [r for _, e, rs in corpus.files.values() if e == "comment" for r in rs if is_valid("comment", r)]
     likes = [r["liked_count"] for r in notes]
     assert any(isinstance(v, str) and v.endswith("万") for v in likes)
-    oneline = [r for k, (_, e, rs) in corpus.files.items() if re.search(r"/xhs/\w+\.json$", k) for r in rs
-               if isinstance(r, dict)]
+    oneline = [
+        r
+        for k, (_, e, rs) in corpus.files.items()
+        if re.search(r"/xhs/\w+\.json$", k)
+        for r in rs
+        if isinstance(r, dict)
+    ]
     counts = [r.get(k) for r in oneline for k in ("liked_count", "collected_count", "fans", "interaction")]
     assert not any(isinstance(v, str) and "万" in v for v in counts)  # that client writes "1.2w"
     assert display_count(21_400, "w") == "2.1w" and display_count(123_456) == "10万+" and display_count(44) == "44"
@@ -305,16 +382,26 @@ def test_creator_profiles(corpus):
 
 def test_head_era_records_hash_and_mask(corpus):
     users = {hashlib.sha256(r["user_id"].encode()).hexdigest()[:16]: r for r in corpus.truth("users.csv")}
-    head_notes = [r for _, e, rs in corpus.files.values() if e == "note" for r in rs
-                  if isinstance(r, dict) and "creator_hash" in r]
+    head_notes = [
+        r
+        for _, e, rs in corpus.files.values()
+        if e == "note"
+        for r in rs
+        if isinstance(r, dict) and "creator_hash" in r
+    ]
     assert head_notes
     for r in head_notes:
         assert "user_id" not in r and "avatar" not in r and "ip_location" not in r
         name = users[r["creator_hash"]]["nickname"]
         expected = "*" if len(name) <= 1 else name[0] + "*" if len(name) == 2 else name[0] + "***" + name[-1]
         assert r["nickname"] == expected
-    head_comments = [r for _, e, rs in corpus.files.values() if e == "comment" for r in rs
-                     if isinstance(r, dict) and "creator_hash" in r]
+    head_comments = [
+        r
+        for _, e, rs in corpus.files.values()
+        if e == "comment"
+        for r in rs
+        if isinstance(r, dict) and "creator_hash" in r
+    ]
     assert any(r["parent_comment_id"] == "" for r in head_comments)
 
 
@@ -323,9 +410,12 @@ def test_june_recrawl_overlaps_march(corpus):
     march, june = corpus.by_month["2025-03"], corpus.by_month["2025-06"]
     both = {k for k in march if k in june}
     assert len(both) >= 20
-    grown = [k for k in both
-             if (parse_count(june[k]["liked_count"]) or 0) > (parse_count(march[k]["liked_count"]) or 0)
-             and int(june[k]["last_modify_ts"]) > int(march[k]["last_modify_ts"])]
+    grown = [
+        k
+        for k in both
+        if (parse_count(june[k]["liked_count"]) or 0) > (parse_count(march[k]["liked_count"]) or 0)
+        and int(june[k]["last_modify_ts"]) > int(march[k]["last_modify_ts"])
+    ]
     assert len(grown) >= 0.8 * len(both)
     since = dt.datetime(2025, 3, 1, tzinfo=NY).timestamp() * 1000
     assert all(int(r["time"]) >= since for r in june.values())
@@ -472,8 +562,16 @@ def test_file_manifest_conserves_records(corpus):
 def test_damage_is_listed_and_recoverable(corpus):
     damage = corpus.truth("damage.csv")
     kinds = Counter(r["kind"] for r in damage)
-    for kind in ("missing_note_id", "bad_time", "garbage_count", "not_an_object", "empty_note_id",
-                 "bad_create_time", "truncated_array_remainder", "torn_jsonl_line"):
+    for kind in (
+        "missing_note_id",
+        "bad_time",
+        "garbage_count",
+        "not_an_object",
+        "empty_note_id",
+        "bad_create_time",
+        "truncated_array_remainder",
+        "torn_jsonl_line",
+    ):
         assert kinds[kind] >= 1, kind
     for r in damage:
         month, entity, records = corpus.files[f"{r['collection_month']}/{r['path']}"]
@@ -505,7 +603,7 @@ def test_same_seed_is_byte_identical_and_seeds_differ(corpus, tmp_path):
 
 def test_indented_json_matches_stdlib():
     items = [
-        {"a": "x\n\"y\" 😂 #猫税[话题]#", "b": 0, "c": None, "d": "", "e": 1737414327072, "f": True},
+        {"a": 'x\n"y" 😂 #猫税[话题]#', "b": 0, "c": None, "d": "", "e": 1737414327072, "f": True},
         ["67a1", 3, None, "美国"],
         {"tag_list": json.dumps({"info": None, "location": "美国"}), "ctrl": "\t\x01"},
         {},
@@ -535,10 +633,13 @@ def test_emotion_fits_the_planted_sentiment_and_follows_li_et_al(corpus):
     political = [r for r in rows if topic_group(code[r["note_id"]]) == "political"]
     elsewhere = [r for r in rows if topic_group(code[r["note_id"]]) != "political"]
     hostile = {"contempt", "anger"}
-    assert (sum(r["emotion"] in hostile for r in political) / len(political)
-            > sum(r["emotion"] in hostile for r in elsewhere) / len(elsewhere))
-    assert (share("contempt", [r for r in political if int(r["sentiment"]) < 0])
-            > share("contempt", [r for r in elsewhere if int(r["sentiment"]) < 0]) + 0.05)
+    assert sum(r["emotion"] in hostile for r in political) / len(political) > sum(
+        r["emotion"] in hostile for r in elsewhere
+    ) / len(elsewhere)
+    assert (
+        share("contempt", [r for r in political if int(r["sentiment"]) < 0])
+        > share("contempt", [r for r in elsewhere if int(r["sentiment"]) < 0]) + 0.05
+    )
     cultural = [r for r in positive if topic_group(code[r["note_id"]]) == "cultural"]
     assert share("pride", cultural) > share("pride", positive) + 0.03
     pro_china = [r for r in positive if r["stance"] == "pro-china"]
@@ -555,8 +656,9 @@ def test_stance_follows_the_commenter_group(corpus):
     assert counts[("native", "pro-china")] / natives > 0.3 > counts[("foreign", "pro-china")] / foreign
     assert counts[("foreign", "pro-foreign")] / foreign > 0.15 > counts[("native", "pro-foreign")] / natives
     negative = [r for r in rows if int(r["sentiment"]) < 0]
-    assert (sum(r["stance"] == "pro-foreign" for r in negative) / len(negative)
-            > sum(r["stance"] == "pro-foreign" for r in rows) / len(rows))
+    assert sum(r["stance"] == "pro-foreign" for r in negative) / len(negative) > sum(
+        r["stance"] == "pro-foreign" for r in rows
+    ) / len(rows)
 
 
 def test_comment_text_carries_stance_and_emotion_cues(corpus):
@@ -590,10 +692,15 @@ def test_planted_stage_markers_are_found_and_come_in_the_papers_order(corpus):
 
 
 def test_hashtag_sampling_frame_on_the_corpus(corpus):
-    notes = pl.DataFrame([{"note_id": i, "description": r["desc"], "liked_count": parse_count(r["liked_count"])}
-                          for i, r in corpus.latest["note"].items()])
-    quotas = allocate_quotas({"#猫税": 1.454e6, "#tiktokrefugees": 3.284e6, "#cattax": 46.225e6,
-                              "#tiktokrefugee": 1.719e6}, 40)
+    notes = pl.DataFrame(
+        [
+            {"note_id": i, "description": r["desc"], "liked_count": parse_count(r["liked_count"])}
+            for i, r in corpus.latest["note"].items()
+        ]
+    )
+    quotas = allocate_quotas(
+        {"#猫税": 1.454e6, "#tiktokrefugees": 3.284e6, "#cattax": 46.225e6, "#tiktokrefugee": 1.719e6}, 40
+    )
     frame = sample_posts(with_hashtags(notes), quotas)
     assert frame["note_id"].is_unique().all()
     assert frame.group_by("hashtag").len().sort("hashtag").rows() == sorted(quotas.select("hashtag", "quota").rows())

@@ -24,8 +24,14 @@ def test_every_name_vintage(tmp_path):
 
 
 def test_discover_skips_media_and_reports_unknown(tmp_path):
-    for rel in ["xhs/json/search_contents_2025-01-14.json", "xhs/images/abc/0.jpg", "xhs/words/cloud.png",
-                ".DS_Store", "xhs/notes.txt", "xhs/random.json"]:
+    for rel in [
+        "xhs/json/search_contents_2025-01-14.json",
+        "xhs/images/abc/0.jpg",
+        "xhs/words/cloud.png",
+        ".DS_Store",
+        "xhs/notes.txt",
+        "xhs/random.json",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("[]")
     found, skipped = discover(tmp_path)
@@ -38,14 +44,19 @@ def test_excel_workbook_yields_one_source_per_entity_sheet(tmp_path):
     from rednote_dagster.lib.xhs.readers import read_file
     from tests.xhs_samples import comment, note, write_xlsx
 
-    write_xlsx(tmp_path / "xhs/xhs_search_20250114_101500.xlsx", {
-        "Contents": [note(1), note(2, desc="多行\n描述", liked="1.2万")],
-        "Comments": [comment(1, 1, parent=0)],
-    })
+    write_xlsx(
+        tmp_path / "xhs/xhs_search_20250114_101500.xlsx",
+        {
+            "Contents": [note(1), note(2, desc="多行\n描述", liked="1.2万")],
+            "Comments": [comment(1, 1, parent=0)],
+        },
+    )
     write_xlsx(tmp_path / "xhs/report.xlsx", {"Sheet": [{"a": 1}]})  # not MediaCrawler's
     found, skipped = discover(tmp_path)
     assert [(s.entity, s.fmt, s.sheet, s.crawler_type) for s in found] == [
-        ("note", "xlsx", "Contents", "search"), ("comment", "xlsx", "Comments", "search")]
+        ("note", "xlsx", "Contents", "search"),
+        ("comment", "xlsx", "Comments", "search"),
+    ]
     assert skipped == ["xhs/report.xlsx"]
     read = read_file(found[0].path, found[0].fmt, found[0].sheet)
     records = [json.loads(t) for t in read.texts]

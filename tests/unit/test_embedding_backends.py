@@ -6,7 +6,10 @@ import pytest
 
 from rednote_dagster.lib.labelling.cache import input_hash, label_documents
 from rednote_dagster.lib.labelling.embeddings import (
-    BUNDLED_MINILM, Embedder, SupervisedOnEmbeddings, ZeroShotOnEmbeddings,
+    BUNDLED_MINILM,
+    Embedder,
+    SupervisedOnEmbeddings,
+    ZeroShotOnEmbeddings,
 )
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.schemes import TAXONOMY
@@ -63,11 +66,14 @@ def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
     embedder = Embedder()
     assert embedder.model_id == BUNDLED_MINILM and embedder.model_revision.startswith("local-")
     backend = ZeroShotOnEmbeddings(TAXONOMY, embedder)
-    run = label_documents(backend, [
-        Document("What I eat in a day: breakfast, lunch and dinner food"),
-        Document("Congress and the Supreme Court upheld the TikTok ban, the app shuts down Sunday"),
-        Document("My new watercolor painting and a guitar song I wrote"),
-    ])
+    run = label_documents(
+        backend,
+        [
+            Document("What I eat in a day: breakfast, lunch and dinner food"),
+            Document("Congress and the Supreme Court upheld the TikTok ban, the app shuts down Sunday"),
+            Document("My new watercolor painting and a guitar song I wrote"),
+        ],
+    )
     assert [p.code for p in run.predictions] == ["2c", "1a", "6"]
     assert run.backend["backend"] == "zero-shot" and run.cache_misses == 3
 
@@ -85,8 +91,10 @@ def test_vectors_stored_in_the_warehouse_are_looked_up_not_recomputed(tiny_embed
     with duckdb.get_connection() as con:
         replace_partitions(con, [embeddings_upsert(first)])
         # another revision's (different) vectors for the same texts must not be taken
-        con.execute("INSERT INTO enrich.text_embeddings SELECT model_id, 'other-revision', input_hash, "
-                    "list_transform(embedding, lambda x: 0.0::FLOAT) FROM enrich.text_embeddings")
+        con.execute(
+            "INSERT INTO enrich.text_embeddings SELECT model_id, 'other-revision', input_hash, "
+            "list_transform(embedding, lambda x: 0.0::FLOAT) FROM enrich.text_embeddings"
+        )
     second = Embedder(tiny_embedder.model_id, stored=store)
     again = second.encode(["court ban", "饺子 dumplings", "guitar music"])
     assert second.encoded == 1 and second.fresh == {input_hash("guitar music")}  # only the new text

@@ -51,7 +51,9 @@ def assert_safe_rows(rows: list[dict], text_cols: list[str], number_cols: list[s
             seen.add(value)
         for col in number_cols:
             assert not str(row[col]).startswith("'")
-    assert {"'" + (f.replace("\r", "\n") if xml else f) for f in FORMULAS} <= seen and "ab" in seen and set(PLAIN) <= seen
+    assert (
+        {"'" + (f.replace("\r", "\n") if xml else f) for f in FORMULAS} <= seen and "ab" in seen and set(PLAIN) <= seen
+    )
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -94,21 +96,42 @@ def test_sampling_frame_exports_are_safe(tmp_path):
     texts = [*FORMULAS, NUL, *PLAIN]
     with duckdb.connect(str(db)) as con:
         con.execute("CREATE SCHEMA intermediate")
-        notes = pl.DataFrame({
-            "note_id": [f"n{i}" for i in range(len(texts))], "title": texts,
-            "description": [f"{t} #cattax[话题]#" for t in texts],
-            "liked_count": list(range(len(texts))), "comment_count": [1] * len(texts), "collected_count": [0] * len(texts),
-        })
-        comments = pl.DataFrame({
-            "comment_id": [f"c{i}" for i in range(len(texts))], "note_id": notes["note_id"],
-            "parent_comment_id": [None] * len(texts), "content": texts, "like_count": [-5] * len(texts),
-            "created_at": pl.datetime_range(pl.datetime(2025, 1, 14), pl.datetime(2025, 1, 14, 0, len(texts) - 1),
-                                            "1m", time_zone="UTC", eager=True),
-        })
+        notes = pl.DataFrame(
+            {
+                "note_id": [f"n{i}" for i in range(len(texts))],
+                "title": texts,
+                "description": [f"{t} #cattax[话题]#" for t in texts],
+                "liked_count": list(range(len(texts))),
+                "comment_count": [1] * len(texts),
+                "collected_count": [0] * len(texts),
+            }
+        )
+        comments = pl.DataFrame(
+            {
+                "comment_id": [f"c{i}" for i in range(len(texts))],
+                "note_id": notes["note_id"],
+                "parent_comment_id": [None] * len(texts),
+                "content": texts,
+                "like_count": [-5] * len(texts),
+                "created_at": pl.datetime_range(
+                    pl.datetime(2025, 1, 14),
+                    pl.datetime(2025, 1, 14, 0, len(texts) - 1),
+                    "1m",
+                    time_zone="UTC",
+                    eager=True,
+                ),
+            }
+        )
+        con.register("notes", notes)
+        con.register("comments", comments)
         con.execute("CREATE TABLE intermediate.int_notes_current AS SELECT * FROM notes")
         con.execute("CREATE TABLE intermediate.int_comments_current AS SELECT * FROM comments")
-    sampling_frame(dg.build_asset_context(), SamplingFrameConfig(hashtags=["cattax"], volumes=[1.0], posts=len(texts)),
-                   duckdb=DuckDBResource(database=str(db)), rednote=RednoteData(data_dir=str(tmp_path)))
+    sampling_frame(
+        dg.build_asset_context(),
+        SamplingFrameConfig(hashtags=["cattax"], volumes=[1.0], posts=len(texts)),
+        duckdb=DuckDBResource(database=str(db)),
+        rednote=RednoteData(data_dir=str(tmp_path)),
+    )
     out = tmp_path / "reports" / "sampling_frame"
     assert sorted(p.name for p in out.iterdir()) == ["comments.csv", "comments.xlsx", "posts.csv", "posts.xlsx"]
     assert_safe_rows(read_csv(out / "posts.csv"), ["title"], ["ranked_value"])
@@ -246,16 +269,21 @@ class FailingConnection:
         return getattr(self.con, name)
 
 
-@pytest.mark.parametrize("fail_on,error", [
-    ("INSERT", OSError(errno.ENOSPC, "No space left on device")),
-    ("COMMIT", duckdb.IOException("Could not write file: No space left on device")),
-])
+@pytest.mark.parametrize(
+    "fail_on,error",
+    [
+        ("INSERT", OSError(errno.ENOSPC, "No space left on device")),
+        ("COMMIT", duckdb.IOException("Could not write file: No space left on device")),
+    ],
+)
 def test_failed_warehouse_write_surfaces_its_own_error(fail_on, error):
     con = duckdb.connect()
     replace_partitions(con, [PartitionWrite("raw.t", pa.table({"m": ["x"], "n": [1]}), {"m": "x"})])
     with pytest.raises(type(error)) as raised:
-        replace_partitions(FailingConnection(con, fail_on, error),
-                           [PartitionWrite("raw.t", pa.table({"m": ["x"], "n": [2]}), {"m": "x"})])
+        replace_partitions(
+            FailingConnection(con, fail_on, error),
+            [PartitionWrite("raw.t", pa.table({"m": ["x"], "n": [2]}), {"m": "x"})],
+        )
     assert raised.value is error
     assert "cannot rollback" not in str(raised.value)
     assert con.execute("SELECT * FROM raw.t").fetchall() == [("x", 1)]
@@ -267,10 +295,9 @@ def test_atomic_folder_replaces_the_whole_folder_or_nothing(tmp_path):
     target = tmp_path / "model"
     target.mkdir()
     (target / "old.bin").write_bytes(b"old")
-    with pytest.raises(OSError, match="No space"):
-        with atomic_folder(target) as scratch:
-            (scratch / "half.bin").write_bytes(b"half")
-            raise OSError(errno.ENOSPC, "No space left on device")
+    with pytest.raises(OSError, match="No space"), atomic_folder(target) as scratch:
+        (scratch / "half.bin").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no scratch folder left
     assert [p.name for p in target.iterdir()] == ["old.bin"]
 

@@ -4,7 +4,12 @@ import os
 import time
 
 from rednote_dagster.lib.inbox_watch import (
-    dump_cursor, load_cursor, partition_key, plan_inbox_runs, run_key, scan_inbox,
+    dump_cursor,
+    load_cursor,
+    partition_key,
+    plan_inbox_runs,
+    run_key,
+    scan_inbox,
 )
 
 VALID = {"2025-01", "2025-02", "2025-03"}
@@ -87,8 +92,13 @@ def test_month_still_being_written_waits_for_the_settle_time(tmp_path):
 def test_months_ingested_after_their_newest_file_are_adopted_without_a_run(tmp_path):
     _write(tmp_path / "2025-01/a.json", mtime=OLD)
     _write(tmp_path / "2025-02/a.json", mtime=OLD)
-    plan = plan_inbox_runs({}, scan_inbox(tmp_path), valid_months=VALID, now=time.time(),
-                           ingested_at={"2025-01": OLD + 1, "2025-02": OLD - 1})
+    plan = plan_inbox_runs(
+        {},
+        scan_inbox(tmp_path),
+        valid_months=VALID,
+        now=time.time(),
+        ingested_at={"2025-01": OLD + 1, "2025-02": OLD - 1},
+    )
     assert plan.adopted == ["2025-01"] and [s.month for s in plan.to_run] == ["2025-02"]
     assert set(plan.cursor) == {"2025-01", "2025-02"}
 

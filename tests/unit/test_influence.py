@@ -8,7 +8,12 @@ import polars as pl
 import pytest
 
 from rednote_dagster.lib.influence import (
-    entropy_detail, entropy_scores, entropy_weights, high_count, influence_tiers, tier_counts,
+    entropy_detail,
+    entropy_scores,
+    entropy_weights,
+    high_count,
+    influence_tiers,
+    tier_counts,
 )
 
 
@@ -80,9 +85,20 @@ def test_high_count_is_ceil():
 
 
 def _activity(rows):
-    return pl.DataFrame(rows, schema={"author_key": pl.String, "phase": pl.String, "notes": pl.Int64,
-                                      "followers": pl.Int64, "likes": pl.Int64, "collects": pl.Int64,
-                                      "comments": pl.Int64, "shares": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "author_key": pl.String,
+            "phase": pl.String,
+            "notes": pl.Int64,
+            "followers": pl.Int64,
+            "likes": pl.Int64,
+            "collects": pl.Int64,
+            "comments": pl.Int64,
+            "shares": pl.Int64,
+        },
+        orient="row",
+    )
 
 
 def test_tiers_top_quarter_inactive_and_per_phase():
@@ -114,14 +130,23 @@ def test_tiers_top_quarter_inactive_and_per_phase():
     stab = users.filter(pl.col("phase") == "stabilization")
     assert set(stab["tier"]) == {"inactive"} and set(stab["notes"]) == {0}
     counts = tier_counts(users)
-    assert counts.filter(pl.col("phase") == "surge").row(0, named=True) == {"phase": "surge", "high": 3, "low": 6, "inactive": 1}
+    assert counts.filter(pl.col("phase") == "surge").row(0, named=True) == {
+        "phase": "surge",
+        "high": 3,
+        "low": 6,
+        "inactive": 1,
+    }
     w = result.weights.filter(pl.col("phase") == "surge")
     assert w["weight"].sum() == pytest.approx(1.0) and set(w["n_active"]) == {9}
 
 
 def test_tiers_weights_use_only_active_users_of_the_phase():
-    rows = [("a", "surge", 3, 10, 1, 1, 1, 0), ("b", "surge", 3, 20, 5, 2, 1, 0), ("c", "surge", 4, 30, 2, 9, 1, 0),
-            ("z", "surge", 1, 10**9, 10**9, 10**9, 10**9, 0)]  # inactive giant must not move the min-max
+    rows = [
+        ("a", "surge", 3, 10, 1, 1, 1, 0),
+        ("b", "surge", 3, 20, 5, 2, 1, 0),
+        ("c", "surge", 4, 30, 2, 9, 1, 0),
+        ("z", "surge", 1, 10**9, 10**9, 10**9, 10**9, 0),
+    ]  # inactive giant must not move the min-max
     result = influence_tiers(_activity(rows))
     # the expected scores: the EWM over the three active users only; comments are constant -> weight 0
     expected = entropy_scores([[10, 1, 1, 1], [20, 5, 1, 2], [30, 2, 1, 9]])  # followers, likes, comments, collects

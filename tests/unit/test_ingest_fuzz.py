@@ -19,14 +19,24 @@ from tests.xhs_samples import comment, creator, head_note, note, write_csv, writ
 
 MONTH = dt.date(2025, 1, 1)
 PSEUDONYMS = Pseudonymizer("fuzz-key")
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 HOSTILE = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70), st.floats(allow_nan=True),
-    st.text(max_size=30), st.sampled_from(["1.2万", "10万+", "1k+", "None", "", "0", "-1", "1e400", "NaN", "\x00",
-                                           "9" * 40, "２万", "3千", "💥", "null"]),
-    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        ["1.2万", "10万+", "1k+", "None", "", "0", "-1", "1e400", "NaN", "\x00", "9" * 40, "２万", "3千", "💥", "null"]
+    ),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
 
 
@@ -58,11 +68,11 @@ def mutate_bytes(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
         if op == "flip":
             buf[i] ^= 1 << (j % 8)
         elif op == "cut":
-            del buf[min(i, j):max(i, j)]
+            del buf[min(i, j) : max(i, j)]
         elif op == "truncate":
             del buf[i:]
         elif op == "splice":
-            buf[i:i] = buf[min(i, j):max(i, j)][:200]
+            buf[i:i] = buf[min(i, j) : max(i, j)][:200]
         elif op == "dupline":
             lines = bytes(buf).split(b"\n")
             k = i % len(lines)
@@ -71,8 +81,13 @@ def mutate_bytes(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
     return bytes(buf)
 
 
-BYTE_OPS = st.lists(st.tuples(st.sampled_from(["flip", "cut", "truncate", "splice", "dupline"]),
-                              st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=4)
+BYTE_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["flip", "cut", "truncate", "splice", "dupline"]), st.integers(0, 10**6), st.integers(0, 10**6)
+    ),
+    min_size=1,
+    max_size=4,
+)
 
 
 def assert_conserved(result) -> None:
@@ -112,8 +127,13 @@ def test_hostile_values_never_crash_and_conserve(tmp_path_factory, entity, fmt, 
         if rng.random() < 0.1:
             rec.pop(rng.choice(list(rec)), None)
     if fmt == "csv":  # CSV carries text only, as MediaCrawler's csv writer does
-        records = [{k: "" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-                    for k, v in r.items()} for r in records]
+        records = [
+            {
+                k: "" if v is None else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                for k, v in r.items()
+            }
+            for r in records
+        ]
     try:
         write_file(month, entity, fmt, records)
     except (ValueError, OverflowError):
@@ -125,8 +145,10 @@ def test_hostile_values_never_crash_and_conserve(tmp_path_factory, entity, fmt, 
 @given(ops=BYTE_OPS)
 def test_corrupt_excel_workbooks_are_rejected_not_fatal(tmp_path_factory, ops):
     month = tmp_path_factory.mktemp("fuzz")
-    path = write_xlsx(month / "xhs/excel/xhs_search_20250120_101500.xlsx",
-                      {"Contents": valid_records("note"), "Comments": valid_records("comment")})
+    path = write_xlsx(
+        month / "xhs/excel/xhs_search_20250120_101500.xlsx",
+        {"Contents": valid_records("note"), "Comments": valid_records("comment")},
+    )
     path.write_bytes(mutate_bytes(path.read_bytes(), ops))
     for entity in ("note", "comment", "creator"):
         assert_conserved_or_skipped(ingest_entity(month, MONTH, entity, PSEUDONYMS))

@@ -29,8 +29,10 @@ class FirstWord(LabelBackend):
 
     def _predict(self, documents):
         codes = self.scheme.codes
-        return [Prediction(code=next((c for c in codes if d.text.startswith(c)), codes[0]), confidence=0.9)
-                for d in documents]
+        return [
+            Prediction(code=next((c for c in codes if d.text.startswith(c)), codes[0]), confidence=0.9)
+            for d in documents
+        ]
 
 
 class HashEmbedder:
@@ -67,16 +69,29 @@ def test_months_are_written_one_transaction_each_and_the_cache_is_reused(tmp_pat
         return pl.DataFrame({"comment_id": [f"{month:%m}-{i}" for i in range(len(docs))]}), docs
 
     def rows_of(month, df, docs, run):
-        return df.with_columns(pl.lit(month).alias("collection_month"),
-                               pl.Series("code", [p.code for p in run.predictions], dtype=pl.String))
+        return df.with_columns(
+            pl.lit(month).alias("collection_month"),
+            pl.Series("code", [p.code for p in run.predictions], dtype=pl.String),
+        )
 
     logged = []
-    rows, runs = label_months([MARCH, APRIL], connect, backend, embedder, "enrich.comment_stance", "stance",
-                              documents_of_month, rows_of, info=logged.append)
+    rows, runs = label_months(
+        [MARCH, APRIL],
+        connect,
+        backend,
+        embedder,
+        "enrich.comment_stance",
+        "stance",
+        documents_of_month,
+        rows_of,
+        info=logged.append,
+    )
     assert rows["code"].to_list() == ["pro-china", "neutral", "neutral", "pro-foreign", None]
     assert [(r.cache_hits, r.cache_misses) for r in runs] == [(0, 2), (1, 1)]  # "neutral b" labelled once
-    assert logged == ["2025-03 stance: 2 rows, 0 cached, 2 labelled by first-word",
-                      "2025-04 stance: 3 rows, 1 cached, 1 labelled by first-word"]
+    assert logged == [
+        "2025-03 stance: 2 rows, 0 cached, 2 labelled by first-word",
+        "2025-04 stance: 3 rows, 1 cached, 1 labelled by first-word",
+    ]
     assert embedder.fresh == set()  # stored with the month that computed them
     with connect() as con:
         assert con.execute("SELECT count(*) FROM enrich.comment_stance").fetchall()[0][0] == 5
@@ -94,11 +109,13 @@ def test_months_are_written_one_transaction_each_and_the_cache_is_reused(tmp_pat
 
     texts[MARCH] = ["pro-foreign edited"]
     with pytest.raises(RuntimeError):
-        label_months([MARCH, APRIL], connect, backend, None, "enrich.comment_stance", "stance",
-                     documents_of_month, broken)
+        label_months(
+            [MARCH, APRIL], connect, backend, None, "enrich.comment_stance", "stance", documents_of_month, broken
+        )
     with connect() as con:
-        by_month = dict(con.execute("SELECT collection_month, count(*) FROM enrich.comment_stance GROUP BY 1")
-                        .fetchall())
+        by_month = dict(
+            con.execute("SELECT collection_month, count(*) FROM enrich.comment_stance GROUP BY 1").fetchall()
+        )
     assert by_month == {MARCH: 1, APRIL: 3}
 
 
@@ -120,15 +137,24 @@ def test_scheme_backend_kinds(tmp_path):
     coding = tmp_path / "stance_coding.csv"
     ids = [f"c{i}" for i in range(40)]
     codes = ["pro-china", "neutral", "pro-foreign"]
-    coding.write_text("comment_id,coder,code\n" + "".join(
-        f"{i},{coder},{codes[n % 3]}\n" for n, i in enumerate(ids) for coder in ("a", "b")))
+    coding.write_text(
+        "comment_id,coder,code\n"
+        + "".join(f"{i},{coder},{codes[n % 3]}\n" for n, i in enumerate(ids) for coder in ("a", "b"))
+    )
     made = []
 
     def build(kind, share=0.5):
         return build_scheme_backend(
-            STANCE, kind, llm=lambda scheme: made.append(scheme) or FirstWord(scheme),
-            embedder=HashEmbedder, manual_coding=coding, id_column="comment_id", validation_share=share,
-            texts_of=lambda wanted: {i: f"{codes[ids.index(i) % 3]} text {i}" for i in wanted}, info=made.append)
+            STANCE,
+            kind,
+            llm=lambda scheme: made.append(scheme) or FirstWord(scheme),
+            embedder=HashEmbedder,
+            manual_coding=coding,
+            id_column="comment_id",
+            validation_share=share,
+            texts_of=lambda wanted: {i: f"{codes[ids.index(i) % 3]} text {i}" for i in wanted},
+            info=made.append,
+        )
 
     llm = build("llm")
     assert llm.backend.name == "first-word" and llm.embedder is None and made == [STANCE]
@@ -147,17 +173,44 @@ def test_coded_rows_describe_the_code_and_its_provenance():
     run = label_documents(backend, docs)
     keys = pl.DataFrame({"note_id": ["n1", "n2"], "collection_month": [MARCH, MARCH]})
     rows = coded_rows(keys, "note_id", docs, run, backend, {"n2"}, CODE_COLUMNS)
-    assert rows.columns == ["note_id", "collection_month", "content_hash", "prompt_hash", "code", "code_name",
-                            "category", "category_name", "topic_group", "confidence", "unknown_reason",
-                            "raw_response", "in_training_set", "backend", "model_id", "model_revision",
-                            "scheme_version"]
+    assert rows.columns == [
+        "note_id",
+        "collection_month",
+        "content_hash",
+        "prompt_hash",
+        "code",
+        "code_name",
+        "category",
+        "category_name",
+        "topic_group",
+        "confidence",
+        "unknown_reason",
+        "raw_response",
+        "in_training_set",
+        "backend",
+        "model_id",
+        "model_revision",
+        "scheme_version",
+    ]
     assert rows.row(0, named=True) | {"content_hash": None, "prompt_hash": None} == {
-        "note_id": "n1", "collection_month": MARCH, "content_hash": None, "prompt_hash": None, "code": "2c",
-        "code_name": "Food, Lifestyle & Fashion", "category": "2",
-        "category_name": "Cross-Cultural Communication & Identity", "topic_group": "appearance", "confidence": 0.9,
-        "unknown_reason": None, "raw_response": None, "in_training_set": False, "backend": "first-word",
-        "model_id": "first-word", "model_revision": "1",
-        "scheme_version": f"{TAXONOMY.version}/{TAXONOMY.fingerprint()}"}
+        "note_id": "n1",
+        "collection_month": MARCH,
+        "content_hash": None,
+        "prompt_hash": None,
+        "code": "2c",
+        "code_name": "Food, Lifestyle & Fashion",
+        "category": "2",
+        "category_name": "Cross-Cultural Communication & Identity",
+        "topic_group": "appearance",
+        "confidence": 0.9,
+        "unknown_reason": None,
+        "raw_response": None,
+        "in_training_set": False,
+        "backend": "first-word",
+        "model_id": "first-word",
+        "model_revision": "1",
+        "scheme_version": f"{TAXONOMY.version}/{TAXONOMY.fingerprint()}",
+    }
     assert rows.row(1, named=True)["unknown_reason"] == "empty text"
     assert rows["in_training_set"].to_list() == [False, True]
     assert rows["content_hash"].to_list() == [input_hash("2c dumplings"), input_hash("")]

@@ -40,13 +40,18 @@ class Reply:
 
 
 def ok(content: str, prompt_tokens: int = 7, completion_tokens: int = 2) -> Reply:
-    return Reply(body={
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    })
+    return Reply(
+        body={
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    )
 
 
 class ChatServer:
@@ -135,13 +140,17 @@ def server():
 
 def make_backend(base_url: str, **overrides) -> tuple[ChatCompletionsBackend, list[float]]:
     sleeps: list[float] = []
-    options = dict(api_key=KEY, max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05, timeout_s=5.0, sleep=sleeps.append)
+    options = dict(
+        api_key=KEY, max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05, timeout_s=5.0, sleep=sleeps.append
+    )
     options.update(overrides)
     return ChatCompletionsBackend(TAXONOMY, base_url, "test-model", **options), sleeps
 
 
 def doc(title: str, description: str = "a description", comments: str = "first comment\nsecond comment") -> Document:
-    return Document(text=f"{title} {description}", fields={"title": title, "description": description, "comments": comments})
+    return Document(
+        text=f"{title} {description}", fields={"title": title, "description": description, "comments": comments}
+    )
 
 
 def title_of(request: dict) -> str:
@@ -336,12 +345,15 @@ def test_off_scheme_twice_is_unknown_and_cacheable(server):
 # --- 6. malformed bodies ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", [
-    "this is not json",
-    {"id": "x", "object": "chat.completion"},
-    {"choices": []},
-    {"choices": [{"message": {"role": "assistant", "content": None}}]},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "this is not json",
+        {"id": "x", "object": "chat.completion"},
+        {"choices": []},
+        {"choices": [{"message": {"role": "assistant", "content": None}}]},
+    ],
+)
 def test_malformed_body_is_retried(server, bad):
     server.then(Reply(body=bad), ok("5c"))
     backend, sleeps = make_backend(server.base_url)
@@ -364,33 +376,38 @@ def test_malformed_forever_is_unknown(server):
 # --- 7. parsing ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answer, code", [
-    ("2c", "2c"),
-    ("1A", "1a"),
-    ("  7\n", "7"),
-    ("2c. Food, Lifestyle & Fashion", "2c"),
-    ("4: Marketing & E-Commerce", "4"),
-    ("`3b`", "3b"),
-    ("```\n5a\n```", "5a"),
-    ('"6".', "6"),
-    ("'1b'", "1b"),
-    ("**2b**", "2b"),
-    ("Food", None),
-    ("Food, Lifestyle & Fashion", None),
-    ("1", None),  # a category with sub-topics is not a code
-    ("12", None),
-    ("1ab", None),
-    ("1a or 3b", None),  # two codes: ambiguous, not the first one
-    ("category 2c", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "answer, code",
+    [
+        ("2c", "2c"),
+        ("1A", "1a"),
+        ("  7\n", "7"),
+        ("2c. Food, Lifestyle & Fashion", "2c"),
+        ("4: Marketing & E-Commerce", "4"),
+        ("`3b`", "3b"),
+        ("```\n5a\n```", "5a"),
+        ('"6".', "6"),
+        ("'1b'", "1b"),
+        ("**2b**", "2b"),
+        ("Food", None),
+        ("Food, Lifestyle & Fashion", None),
+        ("1", None),  # a category with sub-topics is not a code
+        ("12", None),
+        ("1ab", None),
+        ("1a or 3b", None),  # two codes: ambiguous, not the first one
+        ("category 2c", None),
+        ("", None),
+    ],
+)
 def test_parse_answer(answer, code):
     assert parse_answer(answer, TAXONOMY.codes) == code
 
 
 def test_answers_parsed_end_to_end(server):
     server.default = lambda request: {
-        "a": ok("2c. Food, Lifestyle & Fashion"), "b": ok("1A"), "c": ok("Food"),
+        "a": ok("2c. Food, Lifestyle & Fashion"),
+        "b": ok("1A"),
+        "c": ok("Food"),
     }[title_of(request)]
     backend, _ = make_backend(server.base_url)
     predictions = backend.predict([doc("a"), doc("b"), doc("c")])

@@ -68,7 +68,8 @@ def test_previews_turned_off_start_nothing_and_say_so_once(monkeypatch, workers,
     assert results == [(None, "PNG preview skipped: PNG previews turned off (REDNOTE_PNG_PREVIEWS=off)")] * 3
     assert workers == []
     assert [r.getMessage() for r in caplog.records] == [
-        "PNG previews skipped: PNG previews turned off (REDNOTE_PNG_PREVIEWS=off)"]
+        "PNG previews skipped: PNG previews turned off (REDNOTE_PNG_PREVIEWS=off)"
+    ]
 
 
 def test_a_setting_it_cannot_use_is_a_skip_with_the_reason(monkeypatch, workers):
@@ -78,12 +79,16 @@ def test_a_setting_it_cannot_use_is_a_skip_with_the_reason(monkeypatch, workers)
     assert workers == []
 
 
-@pytest.mark.parametrize(("setting", "reason"), [
-    ("REDNOTE_PNG_TIMEOUT_S", "timed out after 3 s"),
-    ("REDNOTE_PNG_STEP_BUDGET_S", "budget of 3 s for this step's PNG previews is spent"),
-])
+@pytest.mark.parametrize(
+    ("setting", "reason"),
+    [
+        ("REDNOTE_PNG_TIMEOUT_S", "timed out after 3 s"),
+        ("REDNOTE_PNG_STEP_BUDGET_S", "budget of 3 s for this step's PNG previews is spent"),
+    ],
+)
 def test_a_browser_that_hangs_is_killed_and_the_rest_of_the_step_skipped(
-        monkeypatch, workers, tmp_path, setting, reason):
+    monkeypatch, workers, tmp_path, setting, reason
+):
     fake = tmp_path / "hanging-chromium"  # starts, then never answers, like the browser in the bug
     fake.write_text("#!/bin/sh\nwhile :; do sleep 1; done\n")
     fake.chmod(0o755)

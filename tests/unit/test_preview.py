@@ -77,12 +77,14 @@ def test_ordinary_text_is_unchanged(value):
 
 
 def test_markdown_table_escapes_every_cell_and_header():
-    df = pl.DataFrame({
-        "reason": HOSTILE,
-        "n": list(range(len(HOSTILE))),
-        "hdr|![x](http://h/x)": ["x"] * len(HOSTILE),
-        "words": [[v] for v in HOSTILE],  # a list column: rendered from its Python repr, escaped too
-    })
+    df = pl.DataFrame(
+        {
+            "reason": HOSTILE,
+            "n": list(range(len(HOSTILE))),
+            "hdr|![x](http://h/x)": ["x"] * len(HOSTILE),
+            "words": [[v] for v in HOSTILE],  # a list column: rendered from its Python repr, escaped too
+        }
+    )
     table = markdown_table(df, max_rows=50)
     html = _render(table)
     _assert_inert(html, table)
@@ -96,8 +98,14 @@ def test_markdown_table_escapes_every_cell_and_header():
 
 
 def test_markdown_table_keeps_plain_values_and_shortens_before_escaping():
-    df = pl.DataFrame({"word": ["note", "(" * 80, None], "share": [0.5, 0.25, None],
-                       "week": [dt.date(2025, 1, 13)] * 3, "ok": [True, False, None]})
+    df = pl.DataFrame(
+        {
+            "word": ["note", "(" * 80, None],
+            "share": [0.5, 0.25, None],
+            "week": [dt.date(2025, 1, 13)] * 3,
+            "ok": [True, False, None],
+        }
+    )
     table = markdown_table(df, max_chars=10)
     lines = table.splitlines()
     assert [h.strip() for h in lines[0].split("|")[1:-1]] == ["word", "share", "week", "ok"]

@@ -15,8 +15,16 @@ from rednote_dagster.defs.analysis.timeline import BreakpointConfig
 from rednote_dagster.defs.enrich.topic_clusters import TopicModelRun
 from rednote_dagster.lib.stages import RESERVED_STAGE_NAMES
 
-CONFIGS = [SamplingFrameConfig, StageMarkersConfig, InfluenceConfig, ChiSquareConfig, AffectChiSquareConfig,
-           EngagementConfig, BreakpointConfig, TopicModelRun]
+CONFIGS = [
+    SamplingFrameConfig,
+    StageMarkersConfig,
+    InfluenceConfig,
+    ChiSquareConfig,
+    AffectChiSquareConfig,
+    EngagementConfig,
+    BreakpointConfig,
+    TopicModelRun,
+]
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -51,7 +59,9 @@ def test_stage_names_must_be_named_and_have_terms():
 
 
 def test_sampling_frame_config():
-    _fails(SamplingFrameConfig, "hashtags", "'cattax' repeats '#CatTax'", hashtags=["#CatTax", "cattax"], volumes=[1, 2])
+    _fails(
+        SamplingFrameConfig, "hashtags", "'cattax' repeats '#CatTax'", hashtags=["#CatTax", "cattax"], volumes=[1, 2]
+    )
     _fails(SamplingFrameConfig, "hashtags", "'#'", hashtags=["#", "cattax"], volumes=[1, 2])
     _fails(SamplingFrameConfig, "volumes", "-1", hashtags=["a", "b"], volumes=[-1, 2])
     _fails(SamplingFrameConfig, "volumes", "positive", hashtags=["a", "b"], volumes=[0, 0])
@@ -62,12 +72,22 @@ def test_sampling_frame_config():
     assert SamplingFrameConfig(comments_per_post=0, rank_by="collects").comments_per_post == 0
 
 
-@pytest.mark.parametrize("config, field, bad", [
-    (InfluenceConfig, "high_share", 0.0), (InfluenceConfig, "high_share", 1.5), (InfluenceConfig, "min_notes", 0),
-    (ChiSquareConfig, "per_group", 0), (ChiSquareConfig, "n_resamples", 0), (ChiSquareConfig, "seed", -1),
-    (AffectChiSquareConfig, "n_resamples", 0), (BreakpointConfig, "tolerance_days", -1),
-    (TopicModelRun, "refit_threshold", 0.0), (TopicModelRun, "refit_threshold", 2.0), (TopicModelRun, "min_cluster_size", 1),
-])
+@pytest.mark.parametrize(
+    "config, field, bad",
+    [
+        (InfluenceConfig, "high_share", 0.0),
+        (InfluenceConfig, "high_share", 1.5),
+        (InfluenceConfig, "min_notes", 0),
+        (ChiSquareConfig, "per_group", 0),
+        (ChiSquareConfig, "n_resamples", 0),
+        (ChiSquareConfig, "seed", -1),
+        (AffectChiSquareConfig, "n_resamples", 0),
+        (BreakpointConfig, "tolerance_days", -1),
+        (TopicModelRun, "refit_threshold", 0.0),
+        (TopicModelRun, "refit_threshold", 2.0),
+        (TopicModelRun, "min_cluster_size", 1),
+    ],
+)
 def test_numeric_settings_in_range(config, field, bad):
     _fails(config, field, str(bad), **{field: bad})
 
@@ -80,9 +100,11 @@ def test_breakpoint_dates():
 def test_bad_config_fails_the_step_before_the_body_runs(tmp_path):
     # an empty warehouse: had the body run, it would fail on the missing intermediate tables instead
     result = dg.materialize(
-        [stage_timeline], resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))},
+        [stage_timeline],
+        resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb"))},
         run_config={"ops": {"analysis__stage_timeline": {"config": {"markers": {"week": ["x"]}}}}},
-        raise_on_error=False)
+        raise_on_error=False,
+    )
     assert not result.success
     error = result.get_step_failure_events()[0].step_failure_data.error
     text = str(error.cause.message if error.cause else error.message)

@@ -57,14 +57,24 @@ def test_hashtags_come_from_the_topic_markup_case_folded():
 
 
 def _notes() -> pl.DataFrame:
-    return with_hashtags(pl.DataFrame({
-        "note_id": ["n1", "n2", "n3", "n4", "n5", "n6"],
-        "description": ["#CatTax[话题]#", "#cattax[话题]# #猫税[话题]#", "#猫税[话题]#", "#猫税[话题]#",
-                        "#cattax[话题]#", "#other[话题]#"],
-        "liked_count": [50, 90, 10, 30, None, 1000],
-        "comment_count": [5, 1, 9, 2, 7, 100],
-        "collected_count": [1, 2, 3, 4, 5, 6],
-    }))
+    return with_hashtags(
+        pl.DataFrame(
+            {
+                "note_id": ["n1", "n2", "n3", "n4", "n5", "n6"],
+                "description": [
+                    "#CatTax[话题]#",
+                    "#cattax[话题]# #猫税[话题]#",
+                    "#猫税[话题]#",
+                    "#猫税[话题]#",
+                    "#cattax[话题]#",
+                    "#other[话题]#",
+                ],
+                "liked_count": [50, 90, 10, 30, None, 1000],
+                "comment_count": [5, 1, 9, 2, 7, 100],
+                "collected_count": [1, 2, 3, 4, 5, 6],
+            }
+        )
+    )
 
 
 def test_posts_are_the_top_ranked_per_hashtag_and_never_taken_twice():
@@ -73,8 +83,12 @@ def test_posts_are_the_top_ranked_per_hashtag_and_never_taken_twice():
     assert frame.columns == ["hashtag", "rank_in_hashtag", "note_id", "ranked_value"]
     # n2 (90 likes) is the top 猫税 post; #CatTax then takes its next posts instead of n2 again,
     # and n5 (no like count) ranks last
-    assert frame.rows() == [("猫税", 1, "n2", 90), ("猫税", 2, "n4", 30),
-                            ("#CatTax", 1, "n1", 50), ("#CatTax", 2, "n5", None)]
+    assert frame.rows() == [
+        ("猫税", 1, "n2", 90),
+        ("猫税", 2, "n4", 30),
+        ("#CatTax", 1, "n1", 50),
+        ("#CatTax", 2, "n5", None),
+    ]
 
 
 def test_the_ranking_decides_which_posts_and_a_short_hashtag_gives_what_it_has():
@@ -89,15 +103,28 @@ def test_the_ranking_decides_which_posts_and_a_short_hashtag_gives_what_it_has()
 
 
 def test_up_to_fifty_most_liked_top_level_comments_per_post():
-    start = dt.datetime(2025, 1, 20, tzinfo=dt.timezone.utc)
-    rows = [{"comment_id": f"c{i:03d}", "note_id": "n1", "parent_comment_id": None, "like_count": i % 60,
-             "created_at": start + dt.timedelta(minutes=i)} for i in range(120)]
-    rows += [{"comment_id": "reply", "note_id": "n1", "parent_comment_id": "c001", "like_count": 10_000,
-              "created_at": start},
-             {"comment_id": "few", "note_id": "n2", "parent_comment_id": None, "like_count": None,
-              "created_at": start},
-             {"comment_id": "unsampled", "note_id": "n9", "parent_comment_id": None, "like_count": 5,
-              "created_at": start}]
+    start = dt.datetime(2025, 1, 20, tzinfo=dt.UTC)
+    rows = [
+        {
+            "comment_id": f"c{i:03d}",
+            "note_id": "n1",
+            "parent_comment_id": None,
+            "like_count": i % 60,
+            "created_at": start + dt.timedelta(minutes=i),
+        }
+        for i in range(120)
+    ]
+    rows += [
+        {
+            "comment_id": "reply",
+            "note_id": "n1",
+            "parent_comment_id": "c001",
+            "like_count": 10_000,
+            "created_at": start,
+        },
+        {"comment_id": "few", "note_id": "n2", "parent_comment_id": None, "like_count": None, "created_at": start},
+        {"comment_id": "unsampled", "note_id": "n9", "parent_comment_id": None, "like_count": 5, "created_at": start},
+    ]
     comments = pl.DataFrame(rows, infer_schema_length=None)
     sample = pl.DataFrame({"hashtag": ["a", "a"], "rank_in_hashtag": [1, 2], "note_id": ["n1", "n2"]})
     kept = attach_comments(sample, comments)

@@ -7,22 +7,35 @@ import numpy as np
 import pytest
 import torch
 
+from rednote_dagster.defs.resources import SentimentModel
 from rednote_dagster.lib.labelling.cache import input_hash, label_documents
 from rednote_dagster.lib.labelling.lexicon import (
-    CUTOFFS, LexiconSentiment, calibrate_cutoffs, level_position, soft_levels,
+    CUTOFFS,
+    LexiconSentiment,
+    calibrate_cutoffs,
+    level_position,
+    soft_levels,
 )
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.schemes import SENTIMENT
 from rednote_dagster.lib.labelling.text import note_text, script_of
 from rednote_dagster.lib.labelling.transformers_backend import TransformersClassifier
-from rednote_dagster.defs.resources import SentimentModel
 from rednote_dagster.lib.sentiment import load_sentiment_backend
 from tests.tiny_models import tiny_classifier
 
 TEXTS = [
-    "I love it here, so happy 😊", "这太恶心了！！", "what time is it there lol", "so happy you're here ❤️",
-    "你的故事，有点无聊唉", "Best decision ever, I love it!", "太好了，喜欢", "kind of sad today", "在哪里买的",
-    "hello from Ohio", "谢谢大家的欢迎", "this is terrible, I hate the ban",
+    "I love it here, so happy 😊",
+    "这太恶心了！！",
+    "what time is it there lol",
+    "so happy you're here ❤️",
+    "你的故事，有点无聊唉",
+    "Best decision ever, I love it!",
+    "太好了，喜欢",
+    "kind of sad today",
+    "在哪里买的",
+    "hello from Ohio",
+    "谢谢大家的欢迎",
+    "this is terrible, I hate the ban",
 ]
 # Shuffled on purpose: the backend must read the order from config.id2label.
 ID2LABEL = {0: "Neutral", 1: "Very Positive", 2: "Negative", 3: "Very Negative", 4: "Positive"}
@@ -126,10 +139,18 @@ def test_cache_makes_zero_model_calls_the_second_time(classifier):
 
 def test_lexicon_backend_reads_english_and_chinese():
     lex = LexiconSentiment(SENTIMENT)
-    preds = lex.predict([Document(t) for t in [
-        "I love it, best decision ever, so happy!", "This is terrible, I hate it, awful.",
-        "太好了，非常喜欢，开心", "太恶心了，讨厌，难过", "question: what time is it there",
-    ]])
+    preds = lex.predict(
+        [
+            Document(t)
+            for t in [
+                "I love it, best decision ever, so happy!",
+                "This is terrible, I hate it, awful.",
+                "太好了，非常喜欢，开心",
+                "太恶心了，讨厌，难过",
+                "question: what time is it there",
+            ]
+        ]
+    )
     scores = [int(p.code) for p in preds]
     assert scores[0] >= 1 and scores[1] <= -1 and scores[2] >= 1 and scores[3] <= -1 and scores[4] == 0
     for p in preds:
@@ -160,7 +181,7 @@ def test_auto_falls_back_loudly_when_the_model_cannot_be_loaded(tmp_path, monkey
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     backend, reason = load_sentiment_backend(SentimentModel(model="no-such-org/no-such-model", revision="abc"))
     assert backend.name == "lexicon" and "no-such-org/no-such-model" in reason
-    with pytest.raises(Exception):
+    with pytest.raises(OSError):  # transformers: no config.json in that folder
         load_sentiment_backend(SentimentModel(backend="transformers", model=str(tmp_path / "missing")))
 
 
@@ -209,11 +230,39 @@ def _zh_sentences() -> list[str]:
     unknown = [chr(c) for c in range(0x4E00, 0x9FA6) if all((chr(c), t) not in uni for t in "bmes")][::97][:40]
     assert len(unknown) >= 20
     edge = [
-        "好", "差", "的", "我", "。", "！", "   ", "", "😊", "123", "a", "好😊", "1好2坏3", "不好不坏",
-        "太好了，非常喜欢，开心", "太恶心了，讨厌，难过", "这个APP的设置，生气！太过分了", "哈哈哈哈哈哈哈哈哈哈",
-        "我我我我我我", "，，，好，，，", "yyds绝绝子", "中 美 友 谊", "\n好\t坏\n", "[赞R]开心", "#小红书[话题]#",
-        unknown[0], unknown[0] * 3, unknown[0] + "好", "好" + unknown[0], unknown[0] + "好" + unknown[1] + "坏",
-        "".join(unknown[:8]), "今天" + "".join(unknown[2:5]) + "很开心", "长" * 200,
+        "好",
+        "差",
+        "的",
+        "我",
+        "。",
+        "！",
+        "   ",
+        "",
+        "😊",
+        "123",
+        "a",
+        "好😊",
+        "1好2坏3",
+        "不好不坏",
+        "太好了，非常喜欢，开心",
+        "太恶心了，讨厌，难过",
+        "这个APP的设置，生气！太过分了",
+        "哈哈哈哈哈哈哈哈哈哈",
+        "我我我我我我",
+        "，，，好，，，",
+        "yyds绝绝子",
+        "中 美 友 谊",
+        "\n好\t坏\n",
+        "[赞R]开心",
+        "#小红书[话题]#",
+        unknown[0],
+        unknown[0] * 3,
+        unknown[0] + "好",
+        "好" + unknown[0],
+        unknown[0] + "好" + unknown[1] + "坏",
+        "".join(unknown[:8]),
+        "今天" + "".join(unknown[2:5]) + "很开心",
+        "长" * 200,
     ]
     rng = random.Random(20240611)
     glue = ["", "", "，", "。", "！", "？", " ", "～", "...", "😂", "❤️", "2025", "OK", "lol"]
@@ -227,7 +276,7 @@ def _zh_sentences() -> list[str]:
             elif pick < 0.85:
                 p = "".join(rng.choice(unknown) for _ in range(rng.randint(1, 3)))
             else:
-                p = "".join(rng.choice(phrases)[rng.randrange(2):][:rng.randint(1, 6)] for _ in range(2))
+                p = "".join(rng.choice(phrases)[rng.randrange(2) :][: rng.randint(1, 6)] for _ in range(2))
             parts.append(p)
             parts.append(rng.choice(glue))
         mixed.append("".join(parts))

@@ -61,7 +61,11 @@ def test_parsing_by_type():
     assert settings_from_environment(variables, {}) == {}
     assert settings_from_environment(variables, {"T": "", "N": "", "C": " ", "F": "off"}) == {"text": ""}
     assert settings_from_environment(variables, {"T": "x", "N": "0.5", "C": "3", "F": "YES"}) == {
-        "text": "x", "number": 0.5, "count": 3, "flag": True}
+        "text": "x",
+        "number": 0.5,
+        "count": 3,
+        "flag": True,
+    }
     with pytest.raises(ValueError, match="N='half' is not a number"):
         settings_from_environment(variables, {"N": "half"})
 
@@ -96,6 +100,9 @@ ENVIRONMENT_WRITERS = {
 
 
 def test_the_environment_is_read_in_lib_settings_only():
-    touching = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
-                if re.search(r"os\.environ|getenv", p.read_text(encoding="utf-8"))}
+    touching = {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if re.search(r"os\.environ|getenv", p.read_text(encoding="utf-8"))
+    }
     assert touching - set(ENVIRONMENT_WRITERS) == {"lib/settings.py"}

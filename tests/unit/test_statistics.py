@@ -24,8 +24,9 @@ def notes_from_table(table, passes=True, start=0):
             for _ in range(n):
                 rows.append({"note_id": f"n{i:06d}", "tier": tier, "score": score, "passes_confidence": passes})
                 i += 1
-    return pl.DataFrame(rows, schema={"note_id": pl.String, "tier": pl.String, "score": pl.Int64,
-                                      "passes_confidence": pl.Boolean})
+    return pl.DataFrame(
+        rows, schema={"note_id": pl.String, "tier": pl.String, "score": pl.Int64, "passes_confidence": pl.Boolean}
+    )
 
 
 TABLE = [[10, 20, 30, 25, 15], [20, 25, 30, 15, 10]]
@@ -94,14 +95,26 @@ def test_chi_square_not_computed_without_a_group():
 
 
 def labelled(rows):
-    return pl.DataFrame(rows, schema={"phase": pl.String, "tier": pl.String, "code": pl.String,
-                                      "code_name": pl.String, "liked_count": pl.Int64, "collected_count": pl.Int64,
-                                      "comment_count": pl.Int64, "share_count": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "phase": pl.String,
+            "tier": pl.String,
+            "code": pl.String,
+            "code_name": pl.String,
+            "liked_count": pl.Int64,
+            "collected_count": pl.Int64,
+            "comment_count": pl.Int64,
+            "share_count": pl.Int64,
+        },
+        orient="row",
+    )
 
 
 def test_category_engagement_uses_the_entropy_weights_on_means():
     rows = [
-        ("surge", "high", "1", "Self", 10, 1, 1, 0), ("surge", "high", "1", "Self", 30, 3, 1, 2),  # means 20, 2, 1, 1
+        ("surge", "high", "1", "Self", 10, 1, 1, 0),
+        ("surge", "high", "1", "Self", 30, 3, 1, 2),  # means 20, 2, 1, 1
         ("surge", "high", "2", "Food", 100, 5, 3, 1),
         ("surge", "high", "3", "Arts", 0, 0, 0, 0),
         ("surge", "low", "3", "Arts", 10**6, 10**6, 10**6, 10**6),  # other tier: ignored
@@ -125,28 +138,55 @@ def build_warehouse(path):
     rng = np.random.default_rng(0)
     authors = [f"a{i:02d}" for i in range(40)]
     activity, notes, k = [], [], 0
-    for phase, start in (("pre_ban", dt.date(2025, 1, 5)), ("surge", dt.date(2025, 2, 1)), ("stabilization", dt.date(2025, 5, 1))):
+    for phase, start in (
+        ("pre_ban", dt.date(2025, 1, 5)),
+        ("surge", dt.date(2025, 2, 1)),
+        ("stabilization", dt.date(2025, 5, 1)),
+    ):
         for i, author in enumerate(authors):
             n = int(rng.integers(0, 8))
             for _ in range(n):
-                notes.append({"note_id": f"n{k:05d}", "author_key": author, "ny_date": start, "phase": phase,
-                              "code": "1a", "code_name": "x", "category": str(1 + k % 7), "category_name": f"c{1 + k % 7}",
-                              "score": int(rng.integers(-2, 3)), "label": "x", "passes_confidence": bool(rng.random() < 0.8),
-                              "liked_count": int(rng.integers(0, 100)) * (1 + i), "collected_count": int(rng.integers(0, 20)),
-                              "comment_count": int(rng.integers(0, 10)), "share_count": int(rng.integers(0, 5))})
+                notes.append(
+                    {
+                        "note_id": f"n{k:05d}",
+                        "author_key": author,
+                        "ny_date": start,
+                        "phase": phase,
+                        "code": "1a",
+                        "code_name": "x",
+                        "category": str(1 + k % 7),
+                        "category_name": f"c{1 + k % 7}",
+                        "score": int(rng.integers(-2, 3)),
+                        "label": "x",
+                        "passes_confidence": bool(rng.random() < 0.8),
+                        "liked_count": int(rng.integers(0, 100)) * (1 + i),
+                        "collected_count": int(rng.integers(0, 20)),
+                        "comment_count": int(rng.integers(0, 10)),
+                        "share_count": int(rng.integers(0, 5)),
+                    }
+                )
                 k += 1
     notes = pl.DataFrame(notes)
     for phase_expr in (pl.col("phase"), pl.lit("all")):
-        activity.append(notes.group_by("author_key", phase_expr.alias("phase")).agg(
-            pl.len().cast(pl.Int64).alias("notes"), pl.col("liked_count").sum().alias("likes"),
-            pl.col("collected_count").sum().alias("collects"), pl.col("comment_count").sum().alias("comments"),
-            pl.col("share_count").sum().alias("shares")))
+        activity.append(
+            notes.group_by("author_key", phase_expr.alias("phase")).agg(
+                pl.len().cast(pl.Int64).alias("notes"),
+                pl.col("liked_count").sum().alias("likes"),
+                pl.col("collected_count").sum().alias("collects"),
+                pl.col("comment_count").sum().alias("comments"),
+                pl.col("share_count").sum().alias("shares"),
+            )
+        )
     activity = pl.concat(activity).with_columns(
-        pl.when(pl.col("author_key") == "a00").then(None).otherwise(pl.col("author_key").str.slice(1).cast(pl.Int64) * 10)
-        .alias("followers"))
+        pl.when(pl.col("author_key") == "a00")
+        .then(None)
+        .otherwise(pl.col("author_key").str.slice(1).cast(pl.Int64) * 10)
+        .alias("followers")
+    )
     daily = pl.DataFrame({"ny_date": [dt.date(2025, 1, 1) + dt.timedelta(days=i) for i in range(150)]}).with_columns(
         pl.Series("notes", [5 + i if i < 18 else 500 if i == 18 else (3 if i == 93 else 40) for i in range(150)]),
-        pl.lit("x").alias("phase"))
+        pl.lit("x").alias("phase"),
+    )
     with duckdb.connect(str(path)) as con:
         for schema in ("intermediate", "marts"):
             con.execute(f"CREATE SCHEMA {schema}")
@@ -186,8 +226,10 @@ def test_analysis_assets_materialize(data_root):
         chi = con.sql("SELECT n_high, n_low, dof, statistic, report FROM analysis.sentiment_chi_square").fetchall()
         cells = con.sql("SELECT count(*), sum(observed) FROM analysis.sentiment_chi_square_table").fetchall()
         weights = con.sql("SELECT phase, sum(weight) FROM analysis.user_influence_weights GROUP BY phase").fetchall()
-        breaks = con.sql("SELECT boundary, detected_date FROM analysis.phase_breakpoints WHERE method = 'peak_trough' "
-                         "ORDER BY boundary").fetchall()
+        breaks = con.sql(
+            "SELECT boundary, detected_date FROM analysis.phase_breakpoints WHERE method = 'peak_trough' "
+            "ORDER BY boundary"
+        ).fetchall()
         engagement = con.sql("SELECT count(DISTINCT phase), min(rank) FROM analysis.category_engagement").fetchall()
     counts = {(p, t): n for p, t, n in tiers}
     for phase in ("pre_ban", "surge", "stabilization", "all"):
@@ -208,11 +250,13 @@ def test_analysis_assets_materialize(data_root):
 def test_crosstab_chi_square_drops_empty_levels_and_matches_scipy():
     from rednote_dagster.lib.statistics import crosstab_chi_square
 
-    counts = pl.DataFrame({
-        "topic_group": ["political", "political", "cultural", "cultural", "appearance", "appearance", "other"],
-        "emotion": ["anger", "pride", "anger", "joy", "joy", "anger", "joy"],
-        "comments": [40, 30, 10, 50, 25, 5, 0],  # 'other' has no comments: dropped, not an expected-0 row
-    })
+    counts = pl.DataFrame(
+        {
+            "topic_group": ["political", "political", "cultural", "cultural", "appearance", "appearance", "other"],
+            "emotion": ["anger", "pride", "anger", "joy", "joy", "anger", "joy"],
+            "comments": [40, 30, 10, 50, 25, 5, 0],  # 'other' has no comments: dropped, not an expected-0 row
+        }
+    )
     result = crosstab_chi_square(counts, "topic_group", "emotion", "comments", n_resamples=999)
     observed = [[5, 25, 0], [10, 50, 0], [40, 0, 30]]  # rows appearance, cultural, political; anger, joy, pride
     reference = stats.chi2_contingency(observed)
@@ -223,8 +267,9 @@ def test_crosstab_chi_square_drops_empty_levels_and_matches_scipy():
     assert result["report"].startswith("χ²(4, N = 160) = ")
     assert 0 <= result["p_value_permutation"] <= 1
 
-    one_level = crosstab_chi_square(counts.filter(pl.col("topic_group") == "political"), "topic_group", "emotion",
-                                    "comments")
+    one_level = crosstab_chi_square(
+        counts.filter(pl.col("topic_group") == "political"), "topic_group", "emotion", "comments"
+    )
     assert one_level["statistic"] is None and "fewer than two topic_group levels" in one_level["warning"]
 
 
@@ -232,8 +277,9 @@ def test_permutation_p_value_agrees_with_scipys_shuffling():
     from rednote_dagster.lib.statistics import permutation_p_value
 
     for observed in ([[12, 5, 3], [7, 9, 4]], [[30, 28, 2], [25, 33, 4]]):  # dependent, then near independence
-        shuffled = stats.chi2_contingency(np.array(observed), correction=False,
-                                          method=stats.PermutationMethod(n_resamples=4999, rng=1)).pvalue
+        shuffled = stats.chi2_contingency(
+            np.array(observed), correction=False, method=stats.PermutationMethod(n_resamples=4999, rng=1)
+        ).pvalue
         assert permutation_p_value(np.array(observed), 4999, seed=1) == pytest.approx(shuffled, abs=0.03)
     # 290,000 observations: no simulated table reaches the observed statistic
     assert permutation_p_value(np.array([[120_000, 30_000], [80_000, 60_000]]), 9999) == pytest.approx(1 / 10_000)

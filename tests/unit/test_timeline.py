@@ -37,15 +37,27 @@ def test_peak_and_trough_on_synthetic_curve():
 
 
 def test_ties_pick_the_earliest_day_and_zero_days_are_ignored():
-    days = {dt.date(2025, 1, 1): 5, dt.date(2025, 1, 2): 9, dt.date(2025, 1, 3): 9, dt.date(2025, 1, 4): 2,
-            dt.date(2025, 1, 5): 0, dt.date(2025, 1, 6): 2, dt.date(2025, 1, 7): 4}
+    days = {
+        dt.date(2025, 1, 1): 5,
+        dt.date(2025, 1, 2): 9,
+        dt.date(2025, 1, 3): 9,
+        dt.date(2025, 1, 4): 2,
+        dt.date(2025, 1, 5): 0,
+        dt.date(2025, 1, 6): 2,
+        dt.date(2025, 1, 7): 4,
+    }
     assert peak_and_trough(days) == (dt.date(2025, 1, 2), dt.date(2025, 1, 4))
     assert peak_and_trough(days, ignore_zero_days=False) == (dt.date(2025, 1, 2), dt.date(2025, 1, 5))
 
 
 def test_frame_input_sums_repeated_dates_and_configured_boundaries():
-    frame = pl.DataFrame({"ny_date": [dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 2), dt.date(2025, 1, 3)],
-                          "phase": ["pre_ban", "pre_ban", "surge", "surge"], "notes": [3, 2, 2, 1]})
+    frame = pl.DataFrame(
+        {
+            "ny_date": [dt.date(2025, 1, 1), dt.date(2025, 1, 2), dt.date(2025, 1, 2), dt.date(2025, 1, 3)],
+            "phase": ["pre_ban", "pre_ban", "surge", "surge"],
+            "notes": [3, 2, 2, 1],
+        }
+    )
     table = detect_breakpoints(frame, PhaseBoundaries(dt.date(2025, 1, 2), dt.date(2025, 1, 3)), changepoint=False)
     assert table["detected_date"].to_list() == [dt.date(2025, 1, 2), dt.date(2025, 1, 3)]
     assert table["days_off"].to_list() == [0, 0] and set(table["method"]) == {"peak_trough"}

@@ -30,11 +30,26 @@ from rednote_dagster.lib.topic_clusters import (
 
 # Planted topics: an English and a Chinese word pool each, disjoint across topics.
 POOLS: dict[str, tuple[list[str], list[str]]] = {
-    "ban": (["tiktok", "ban", "congress", "censorship", "refugee", "law"], ["禁令", "审查", "国会", "难民", "法律", "封禁"]),
-    "cats": (["cat", "kitten", "meow", "paws", "whiskers", "fluffy"], ["猫咪", "小猫", "猫粮", "宠物", "喵喵", "铲屎官"]),
-    "food": (["dumplings", "noodles", "recipe", "spicy", "hotpot", "cooking"], ["饺子", "面条", "火锅", "做饭", "好吃", "麻辣"]),
-    "lang": (["grammar", "lesson", "pinyin", "vocabulary", "tones", "homework"], ["中文", "语法", "学习", "拼音", "单词", "老师"]),
-    "music": (["song", "guitar", "concert", "singer", "melody", "album"], ["音乐", "唱歌", "吉他", "演唱会", "歌手", "专辑"]),
+    "ban": (
+        ["tiktok", "ban", "congress", "censorship", "refugee", "law"],
+        ["禁令", "审查", "国会", "难民", "法律", "封禁"],
+    ),
+    "cats": (
+        ["cat", "kitten", "meow", "paws", "whiskers", "fluffy"],
+        ["猫咪", "小猫", "猫粮", "宠物", "喵喵", "铲屎官"],
+    ),
+    "food": (
+        ["dumplings", "noodles", "recipe", "spicy", "hotpot", "cooking"],
+        ["饺子", "面条", "火锅", "做饭", "好吃", "麻辣"],
+    ),
+    "lang": (
+        ["grammar", "lesson", "pinyin", "vocabulary", "tones", "homework"],
+        ["中文", "语法", "学习", "拼音", "单词", "老师"],
+    ),
+    "music": (
+        ["song", "guitar", "concert", "singer", "melody", "album"],
+        ["音乐", "唱歌", "吉他", "演唱会", "歌手", "专辑"],
+    ),
 }
 CODES = sorted(POOLS)
 DIM = 32
@@ -76,8 +91,9 @@ def corpus():
 @pytest.fixture(scope="module")
 def fitted(corpus):
     docs, embs, _ = corpus
-    return fit_topic_model(docs, embs, TopicModelConfig(embedding_model=EMBEDDING_MODEL),
-                           doc_ids=[f"n{i:04d}" for i in range(N)])
+    return fit_topic_model(
+        docs, embs, TopicModelConfig(embedding_model=EMBEDDING_MODEL), doc_ids=[f"n{i:04d}" for i in range(N)]
+    )
 
 
 def _topic_of_code(topics: list[int], codes: list[str]) -> dict[str, int]:
@@ -169,8 +185,9 @@ def test_outliers_are_reduced_into_topics():
 
 def test_fit_is_deterministic(corpus, fitted):
     docs, embs, _ = corpus
-    again = fit_topic_model(docs, embs, TopicModelConfig(embedding_model=EMBEDDING_MODEL),
-                            doc_ids=[f"n{i:04d}" for i in range(N)])
+    again = fit_topic_model(
+        docs, embs, TopicModelConfig(embedding_model=EMBEDDING_MODEL), doc_ids=[f"n{i:04d}" for i in range(N)]
+    )
     assert again.topics == fitted.topics
     assert again.topic_info.equals(fitted.topic_info)
     assert again.model_version == fitted.model_version
@@ -277,8 +294,9 @@ def test_plan_assignment_keeps_fitted_and_transforms_new():
 
 def test_note_clusters_frame_and_adjusted_rand():
     frame = note_clusters_frame(["a", "b"], [0, -1], "v1", "transform")
-    assert frame.schema == pl.Schema({"note_id": pl.Utf8, "topic": pl.Int64, "model_version": pl.Utf8,
-                                      "assigned_by": pl.Utf8})
+    assert frame.schema == pl.Schema(
+        {"note_id": pl.Utf8, "topic": pl.Int64, "model_version": pl.Utf8, "assigned_by": pl.Utf8}
+    )
     assert frame["topic"].to_list() == [0, -1]
     assert adjusted_rand([1, 1, 0, 0], ["x", "x", "y", "y"]) == pytest.approx(1.0)
     # -1 is a cluster of its own: outliers lower the score.

@@ -24,12 +24,22 @@ def test_partition_replace_is_idempotent_and_leaves_other_partitions():
 
 def test_a_failed_write_rolls_back_every_table_of_the_transaction():
     con = duckdb.connect()
-    replace_partitions(con, [PartitionWrite("raw.a", pa.table({"m": ["x"], "n": [1]}), {"m": "x"}),
-                             PartitionWrite("raw.b", pa.table({"m": ["x"], "n": [1]}), {"m": "x"})])
+    replace_partitions(
+        con,
+        [
+            PartitionWrite("raw.a", pa.table({"m": ["x"], "n": [1]}), {"m": "x"}),
+            PartitionWrite("raw.b", pa.table({"m": ["x"], "n": [1]}), {"m": "x"}),
+        ],
+    )
     bad = pa.table({"m": ["x"], "n": ["not a number"]})  # raw.b's n is an integer column
     with pytest.raises(duckdb.Error):
-        replace_partitions(con, [PartitionWrite("raw.a", pa.table({"m": ["x"], "n": [9]}), {"m": "x"}),
-                                 PartitionWrite("raw.b", bad, {"m": "x"})])
+        replace_partitions(
+            con,
+            [
+                PartitionWrite("raw.a", pa.table({"m": ["x"], "n": [9]}), {"m": "x"}),
+                PartitionWrite("raw.b", bad, {"m": "x"}),
+            ],
+        )
     assert rows(con, "raw.a") == [("x", 1)] and rows(con, "raw.b") == [("x", 1)]
 
 

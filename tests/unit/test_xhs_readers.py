@@ -60,6 +60,7 @@ def test_csv_bom_multiline_and_bad_rows():
 
 # --- the fast paths give what the plain Python definitions give -----------------------------------
 
+
 def reference_text(data: bytes) -> str | None:
     """The readers' decoding: UTF-16 after its BOM, strict utf-8-sig, else strict GB18030 (not for a file with a
     UTF-8 BOM); None when none of them decodes the file (it is then rejected whole, never read with U+FFFD)."""
@@ -87,20 +88,35 @@ def reference_jsonl_lines(data: bytes) -> list[str]:
 
 def reference_csv_texts(data: bytes) -> tuple[list[str], int]:
     """The CSV reader's definition: one json.dumps(dict(zip(header, row))) per well-formed row."""
-    rows = [r for r in csv.reader(io.StringIO(reference_text(data), newline=""))
-            if r and not (len(r) == 1 and not r[0].strip())]
+    rows = [
+        r
+        for r in csv.reader(io.StringIO(reference_text(data), newline=""))
+        if r and not (len(r) == 1 and not r[0].strip())
+    ]
     header, body = rows[0], rows[1:]
     good = [json.dumps(dict(zip(header, r)), ensure_ascii=False) for r in body if len(r) == len(header)]
     return good, len(body) - len(good)
 
 
 JSONL_EDGE_CASES = [
-    b"", b"\n", b"\n\n\n", b" \t\r\n", b'{"a": 1}', b'{"a": 1}\n', b'{"a": 1}\r\n{"b": 2}\r\n',
-    b'\xef\xbb\xbf{"a": 1}\n{"b": 2}', b'\xef\xbb\xbf', b'\xef\xbb\xbf\xef\xbb\xbf{"a": 1}',  # only one BOM is stripped
+    b"",
+    b"\n",
+    b"\n\n\n",
+    b" \t\r\n",
+    b'{"a": 1}',
+    b'{"a": 1}\n',
+    b'{"a": 1}\r\n{"b": 2}\r\n',
+    b'\xef\xbb\xbf{"a": 1}\n{"b": 2}',
+    b"\xef\xbb\xbf",
+    b'\xef\xbb\xbf\xef\xbb\xbf{"a": 1}',  # only one BOM is stripped
     b'{"a": "\xff"}\n{"b": "\xe4\xb8"}\n{"c": "\xe4\xb8\xad"}',  # neither UTF-8 nor GB18030: rejected whole
-    '{"a": "中文"}\n'.encode("gbk"), '\ufeff{"a": "中文"}\n'.encode("utf-16-le"), b'\xef\xbb\xbf{"a": "\xd6\xd0"}',
-    "{\"a\": 1}\n\u3000\n\u2028\n\x1c\n\x85\n\u00a0 \n".encode(),  # Unicode whitespace lines are blank
-    b'  {"a": 1}\n[1, 2]\n"text"\n42\n{"torn": "va', b"}\n{\n", "\u3000x\n".encode(),
+    '{"a": "中文"}\n'.encode("gbk"),
+    '\ufeff{"a": "中文"}\n'.encode("utf-16-le"),
+    b'\xef\xbb\xbf{"a": "\xd6\xd0"}',
+    '{"a": 1}\n\u3000\n\u2028\n\x1c\n\x85\n\u00a0 \n'.encode(),  # Unicode whitespace lines are blank
+    b'  {"a": 1}\n[1, 2]\n"text"\n42\n{"torn": "va',
+    b"}\n{\n",
+    "\u3000x\n".encode(),
 ]
 
 
@@ -114,8 +130,25 @@ def test_jsonl_lines_match_the_python_definition(data):
     assert out.bytes_read == len(data)
 
 
-FRAGMENTS = [b'{"a": 1}', b"\n", b"\r\n", b" ", b"\t", "\u3000".encode(), b"\x1c", "\x85".encode(), b"\xef\xbb\xbf",
-             b"\xff", b"\xe4\xb8", "中".encode(), b"[1]", b'"s"', b"{", b"}", "💥".encode()]
+FRAGMENTS = [
+    b'{"a": 1}',
+    b"\n",
+    b"\r\n",
+    b" ",
+    b"\t",
+    "\u3000".encode(),
+    b"\x1c",
+    "\x85".encode(),
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xe4\xb8",
+    "中".encode(),
+    b"[1]",
+    b'"s"',
+    b"{",
+    b"}",
+    "💥".encode(),
+]
 
 
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
@@ -125,8 +158,19 @@ def test_jsonl_lines_match_the_python_definition_fuzzed(parts):
     assert read_jsonl(data).texts == reference_jsonl_lines(data)
 
 
-CSV_VALUES = ["", "plain", 'quo"te', "back\\slash", "多行\n文本", "tab\tand\x00nul\x1f", "\u2028\u2029", "emoji 💥",
-              "\ud7ff\ue000", "</script>", "1.2万"]
+CSV_VALUES = [
+    "",
+    "plain",
+    'quo"te',
+    "back\\slash",
+    "多行\n文本",
+    "tab\tand\x00nul\x1f",
+    "\u2028\u2029",
+    "emoji 💥",
+    "\ud7ff\ue000",
+    "</script>",
+    "1.2万",
+]
 
 
 def test_csv_texts_match_json_dumps():
@@ -144,8 +188,11 @@ def test_readers_match_the_python_definitions_on_samples_and_a_generated_corpus(
     from rednote_dagster.lib.corpus import generate_corpus
     from tests.xhs_samples import comment, creator, head_note, note, write_csv, write_jsonl
 
-    write_jsonl(tmp_path / "samples/a.jsonl", [note(1), head_note(2), comment(3, 1, parent="0"), creator(4)],
-                torn_tail='{"note_id": "67890abc0000000000000099", "nickname": "Tor')
+    write_jsonl(
+        tmp_path / "samples/a.jsonl",
+        [note(1), head_note(2), comment(3, 1, parent="0"), creator(4)],
+        torn_tail='{"note_id": "67890abc0000000000000099", "nickname": "Tor',
+    )
     write_csv(tmp_path / "samples/a.csv", [note(5, desc="line one\nline two", liked="2.1w"), note(6, note_id="")])
     generate_corpus(tmp_path / "corpus", scale="small", seed=3)
     checked = {"jsonl": 0, "csv": 0}
@@ -200,8 +247,16 @@ def test_jsonl_record_after_leading_json_whitespace_is_an_object(tmp_path):
     from rednote_dagster.lib.pseudonym import Pseudonymizer
     from rednote_dagster.lib.xhs.ingest import ingest_entity
 
-    record = {"note_id": "64b8f1a2000000001f03a5c1", "type": "normal", "title": "t", "desc": "d",
-              "time": 1737300000000, "user_id": "u1", "liked_count": "3", "last_modify_ts": 1737300000000}
+    record = {
+        "note_id": "64b8f1a2000000001f03a5c1",
+        "type": "normal",
+        "title": "t",
+        "desc": "d",
+        "time": 1737300000000,
+        "user_id": "u1",
+        "liked_count": "3",
+        "last_modify_ts": 1737300000000,
+    }
     line = json.dumps(record)
     folder = tmp_path / "xhs/jsonl"
     folder.mkdir(parents=True)

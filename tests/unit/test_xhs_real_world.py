@@ -33,7 +33,8 @@ def conserved(result) -> None:
 
 def stored_text(result) -> str:
     return json.dumps(result.rows.to_pylist(), ensure_ascii=False, default=str) + json.dumps(
-        result.rejects.to_pylist(), ensure_ascii=False, default=str)
+        result.rejects.to_pylist(), ensure_ascii=False, default=str
+    )
 
 
 # --- 1. encodings -------------------------------------------------------------------------------
@@ -149,8 +150,23 @@ BIO = "I live at 12 Privacy Lane, Springfield"
 PLANTED = (USER, NICK, SHORT_NICK, AVATAR, BIO, "Zhangsan_Priv", "privacy_test_avatar", "Privacy Lane")
 PERSON = {"user_id": USER, "nickname": SHORT_NICK, "avatar": AVATAR}
 # keys that name or describe a person, or carry free text: never in a payload, whatever REJECT_FIELDS says
-FORBIDDEN = {"user_id", "nickname", "avatar", "creator_hash", "desc", "title", "content", "note_url", "xsec_token",
-             "image_list", "video_url", "tag_list", "pictures", "gender", "home_url"}
+FORBIDDEN = {
+    "user_id",
+    "nickname",
+    "avatar",
+    "creator_hash",
+    "desc",
+    "title",
+    "content",
+    "note_url",
+    "xsec_token",
+    "image_list",
+    "video_url",
+    "tag_list",
+    "pictures",
+    "gender",
+    "home_url",
+}
 
 
 def damaged_notes() -> list[dict]:
@@ -168,19 +184,25 @@ def build_damaged_month(month):
     write_json(month / "xhs/json/search_contents_2025-01-20.json", damaged_notes())
     # a JSON array holding non-objects, and one cut inside a record that names someone
     (month / "xhs/json/search_contents_2025-01-21.json").write_text(
-        json.dumps([note(7), [USER, NICK], NICK, 42], ensure_ascii=False), encoding="utf-8")
+        json.dumps([note(7), [USER, NICK], NICK, 42], ensure_ascii=False), encoding="utf-8"
+    )
     cut = json.dumps([note(8), note(9, **{**PERSON, "nickname": NICK})], ensure_ascii=False, indent=4)
-    (month / "xhs/json/search_contents_2025-01-22.json").write_text(cut[: cut.index("Zhangsan_Priv") + 13],
-                                                                    encoding="utf-8")
+    (month / "xhs/json/search_contents_2025-01-22.json").write_text(
+        cut[: cut.index("Zhangsan_Priv") + 13], encoding="utf-8"
+    )
     # not an array at all; and data after the closing bracket
     (month / "xhs/json/search_contents_2025-01-23.json").write_text(f"{NICK} {AVATAR}", encoding="utf-8")
     (month / "xhs/json/search_contents_2025-01-24.json").write_text(
-        json.dumps([note(10)]) + f' {{"user_id": "{USER}", "nickname": "{NICK}"}}', encoding="utf-8")
-    write_jsonl(month / "xhs/jsonl/search_contents_2025-01-20.jsonl",
-                [*damaged_notes(), note(11)],
-                torn_tail=f'{{"note_id": "{hex_id(12, "67890abc")}", "user_id": "{USER}", "nickname": "Zhangsan_Priv')
+        json.dumps([note(10)]) + f' {{"user_id": "{USER}", "nickname": "{NICK}"}}', encoding="utf-8"
+    )
+    write_jsonl(
+        month / "xhs/jsonl/search_contents_2025-01-20.jsonl",
+        [*damaged_notes(), note(11)],
+        torn_tail=f'{{"note_id": "{hex_id(12, "67890abc")}", "user_id": "{USER}", "nickname": "Zhangsan_Priv',
+    )
     (month / "xhs/jsonl/search_contents_2025-01-21.jsonl").write_text(
-        f'["{USER}", "{NICK}", "{AVATAR}"]\n"{NICK}"\n{{"note_id": "{USER}", "nickname": "{NICK}"\n', encoding="utf-8")
+        f'["{USER}", "{NICK}", "{AVATAR}"]\n"{NICK}"\n{{"note_id": "{USER}", "nickname": "{NICK}"\n', encoding="utf-8"
+    )
     # CSV: rows whose fields do not line up with the header (a field lost or one too many), a torn last row
     write_csv(month / "xhs/csv/search_contents_2025-01-20.csv", damaged_notes())
     header = list(note(13))
@@ -193,30 +215,45 @@ def build_damaged_month(month):
     writer.writerow(values[:5] + [USER] + values[5:])  # one too many: the user id lands under `time`
     writer.writerow([AVATAR, NICK, USER])  # a stub row
     (month / "xhs/csv/search_contents_2025-01-21.csv").write_bytes(
-        shifted.getvalue().encode("utf-8-sig") + ",".join(values[:9]).encode() + b',"Zhangsan_Priv')
+        shifted.getvalue().encode("utf-8-sig") + ",".join(values[:9]).encode() + b',"Zhangsan_Priv'
+    )
     # an undecodable file naming someone
     (month / "xhs/jsonl/search_contents_2025-01-22.jsonl").write_bytes(
-        b"\xef\xbb\xbf" + json.dumps(note(14, **PERSON)).encode() + b"\n\xff\xfe" + NICK.encode())
-    write_xlsx(month / "xhs/xhs_search_20250120_101500.xlsx", {
-        "Contents": damaged_notes(),
-        "Comments": [comment(1, 1, **PERSON, like="many", content=f"@{NICK} {BIO}"),
-                     comment(2, 1, **PERSON, parent=USER[:20])],
-        "Creators": [creator(1, **PERSON, desc=BIO, fans="lots")],
-    })
-    write_jsonl(month / "xhs/jsonl/search_comments_2025-01-20.jsonl", [
-        comment(3, 1, **PERSON, like="many", content=f"@{NICK} {BIO}"),
-        comment(4, 1, **PERSON, note_id="", content=NICK),
-        comment(5, 1, **PERSON, parent=NICK),
-        comment(6, 1, **PERSON, create_time=USER),
-    ])
+        b"\xef\xbb\xbf" + json.dumps(note(14, **PERSON)).encode() + b"\n\xff\xfe" + NICK.encode()
+    )
+    write_xlsx(
+        month / "xhs/xhs_search_20250120_101500.xlsx",
+        {
+            "Contents": damaged_notes(),
+            "Comments": [
+                comment(1, 1, **PERSON, like="many", content=f"@{NICK} {BIO}"),
+                comment(2, 1, **PERSON, parent=USER[:20]),
+            ],
+            "Creators": [creator(1, **PERSON, desc=BIO, fans="lots")],
+        },
+    )
+    write_jsonl(
+        month / "xhs/jsonl/search_comments_2025-01-20.jsonl",
+        [
+            comment(3, 1, **PERSON, like="many", content=f"@{NICK} {BIO}"),
+            comment(4, 1, **PERSON, note_id="", content=NICK),
+            comment(5, 1, **PERSON, parent=NICK),
+            comment(6, 1, **PERSON, create_time=USER),
+        ],
+    )
     write_csv(month / "xhs/csv/search_comments_2025-01-20.csv", [comment(7, 1, **PERSON, like="many", content=BIO)])
-    write_json(month / "xhs/json/creator_creator_2025-01-20.json", [
-        creator(1, **PERSON, desc=BIO, fans="lots"),  # a bio: free text about a person
-        creator(2, user_id=NICK, nickname=NICK, avatar=AVATAR, desc=BIO),  # a name where the user id should be
-        creator(3, **PERSON, desc=BIO, last_modify_ts=""),
-    ])
-    write_csv(month / "xhs/csv/creator_creator_2025-01-20.csv",
-              [creator(4, **PERSON, desc=BIO, follows="a few"), creator(5, user_id="", nickname=NICK, desc=BIO)])
+    write_json(
+        month / "xhs/json/creator_creator_2025-01-20.json",
+        [
+            creator(1, **PERSON, desc=BIO, fans="lots"),  # a bio: free text about a person
+            creator(2, user_id=NICK, nickname=NICK, avatar=AVATAR, desc=BIO),  # a name where the user id should be
+            creator(3, **PERSON, desc=BIO, last_modify_ts=""),
+        ],
+    )
+    write_csv(
+        month / "xhs/csv/creator_creator_2025-01-20.csv",
+        [creator(4, **PERSON, desc=BIO, follows="a few"), creator(5, user_id="", nickname=NICK, desc=BIO)],
+    )
 
 
 def test_rejects_never_carry_a_person(tmp_path):
@@ -241,20 +278,38 @@ def test_rejects_never_carry_a_person(tmp_path):
         assert not FORBIDDEN & set(payload), payload
     # every container and every damage class was really rejected (else this test proves nothing)
     assert len(by_file) == 15, sorted(by_file)  # every file written above
-    for expected in ("liked_count is not a count: lots", "time is not an epoch: yesterday", "note_id missing",
-                     "note_id is not a 24-hex id", "last_modify_ts is not an epoch", "record is a JSON array",
-                     "record is a JSON scalar", "invalid JSON", "truncated or invalid JSON array",
-                     "not a JSON array", "unexpected data after the closing ']'", "CSV row has 20 fields, header has 21",
-                     "CSV row has 22 fields", "CSV row has 3 fields", "cannot decode file", "fans is not a count: lots",
-                     "user_id is not a 24-hex id (21 characters, not shown)", "like_count is not a count: many",
-                     "parent_comment_id is not a 24-hex id", "create_time is not an epoch", "user_id missing",
-                     "follows is not a count: a few"):
+    for expected in (
+        "liked_count is not a count: lots",
+        "time is not an epoch: yesterday",
+        "note_id missing",
+        "note_id is not a 24-hex id",
+        "last_modify_ts is not an epoch",
+        "record is a JSON array",
+        "record is a JSON scalar",
+        "invalid JSON",
+        "truncated or invalid JSON array",
+        "not a JSON array",
+        "unexpected data after the closing ']'",
+        "CSV row has 20 fields, header has 21",
+        "CSV row has 22 fields",
+        "CSV row has 3 fields",
+        "cannot decode file",
+        "fans is not a count: lots",
+        "user_id is not a 24-hex id (21 characters, not shown)",
+        "like_count is not a count: many",
+        "parent_comment_id is not a 24-hex id",
+        "create_time is not an epoch",
+        "user_id missing",
+        "follows is not a count: a few",
+    ):
         assert any(expected in reason for reason in reasons), (expected, sorted(reasons))
 
 
 def test_a_reject_of_an_object_keeps_its_allowed_fields_only(tmp_path):
-    write_jsonl(tmp_path / "xhs/jsonl/search_contents_2025-01-20.jsonl",
-                [note(1, **PERSON, liked="lots", desc=BIO, tag_list={"nested": NICK}, share_count=[USER])])
+    write_jsonl(
+        tmp_path / "xhs/jsonl/search_contents_2025-01-20.jsonl",
+        [note(1, **PERSON, liked="lots", desc=BIO, tag_list={"nested": NICK}, share_count=[USER])],
+    )
     [reject] = ingest(tmp_path).rejects.to_pylist()
     payload = json.loads(reject["payload"])
     assert payload["note_id"] == hex_id(1, "67890abc") and payload["liked_count"] == "lots"
@@ -269,14 +324,20 @@ def test_reader_rejects_are_fingerprints():
     [(_, reason, payload)] = out.rejects
     assert reason == "CSV row has 3 fields, header has 2"
     import hashlib
+
     assert json.loads(payload) == {"sha256": hashlib.sha256(row.encode()).hexdigest(), "length": len(row)}
-    for out in (read_json_array(NICK.encode()), read_json_array(f'[{{"a": "{NICK}'.encode()),
-                read_json_array(f'[] "{NICK}"'.encode()), read_json_array(f'[{{"a": 1}} "{NICK}"]'.encode())):
+    for out in (
+        read_json_array(NICK.encode()),
+        read_json_array(f'[{{"a": "{NICK}'.encode()),
+        read_json_array(f'[] "{NICK}"'.encode()),
+        read_json_array(f'[{{"a": 1}} "{NICK}"]'.encode()),
+    ):
         [(_, _, payload)] = out.rejects
         assert set(json.loads(payload)) == {"sha256", "length"}
 
 
 # --- 3. ids from note_url -----------------------------------------------------------------------
+
 
 def url_explore(n: int) -> str:
     return f"https://www.xiaohongshu.com/explore/{hex_id(n, '67890abc')}?xsec_token=ABxyz%3D&xsec_source=pc_search"
@@ -289,31 +350,47 @@ def url_discovery(n: int) -> str:
 def test_note_ids_come_from_note_url_when_the_id_column_is_gone_or_empty(tmp_path):
     dropped = [{k: v for k, v in note(n, note_url=url_explore(n)).items() if k != "note_id"} for n in (1, 2)]
     write_csv(tmp_path / "xhs/csv/search_contents_2025-01-20.csv", dropped)
-    write_csv(tmp_path / "xhs/csv/search_contents_2025-01-21.csv",
-              [note(3, note_id="", note_url=url_discovery(3)), note(4, note_id=" ", note_url=url_explore(4)),
-               note(5)])  # note 5 keeps its own id; its sample note_url holds none
-    write_jsonl(tmp_path / "xhs/jsonl/search_contents_2025-01-20.jsonl",
-                [note(6, note_id=None, note_url=url_discovery(6).upper().replace("HTTPS://WWW.XIAOHONGSHU.COM/DISCOVERY/ITEM/",
-                                                                                  "https://www.xiaohongshu.com/discovery/item/")),
-                 note(7, note_id="", note_url="https://www.xiaohongshu.com/explore/notanid"),  # still missing
-                 note(8, note_id=hex_id(9, "67890abc"), note_url=url_explore(8))])  # a present id wins
+    write_csv(
+        tmp_path / "xhs/csv/search_contents_2025-01-21.csv",
+        [note(3, note_id="", note_url=url_discovery(3)), note(4, note_id=" ", note_url=url_explore(4)), note(5)],
+    )  # note 5 keeps its own id; its sample note_url holds none
+    write_jsonl(
+        tmp_path / "xhs/jsonl/search_contents_2025-01-20.jsonl",
+        [
+            note(
+                6,
+                note_id=None,
+                note_url=url_discovery(6)
+                .upper()
+                .replace("HTTPS://WWW.XIAOHONGSHU.COM/DISCOVERY/ITEM/", "https://www.xiaohongshu.com/discovery/item/"),
+            ),
+            note(7, note_id="", note_url="https://www.xiaohongshu.com/explore/notanid"),  # still missing
+            note(8, note_id=hex_id(9, "67890abc"), note_url=url_explore(8)),
+        ],
+    )  # a present id wins
 
     result = ingest(tmp_path)
     conserved(result)
     assert sorted(result.rows.column("note_id").to_pylist()) == [hex_id(n, "67890abc") for n in (1, 2, 3, 4, 5, 6, 9)]
     details = {r["source_file"]: r["ids_from_url"] for r in result.file_details.to_pylist()}
-    assert details == {"xhs/csv/search_contents_2025-01-20.csv": 2, "xhs/csv/search_contents_2025-01-21.csv": 2,
-                       "xhs/jsonl/search_contents_2025-01-20.jsonl": 1}
+    assert details == {
+        "xhs/csv/search_contents_2025-01-20.csv": 2,
+        "xhs/csv/search_contents_2025-01-21.csv": 2,
+        "xhs/jsonl/search_contents_2025-01-20.jsonl": 1,
+    }
     assert result.ids_from_url == 5
     assert result.rejects.column("reason").to_pylist() == ["note_id missing"]
 
 
 def test_comment_note_ids_come_from_their_note_url(tmp_path):
-    write_jsonl(tmp_path / "xhs/jsonl/search_comments_2025-01-20.jsonl", [
-        comment(1, 1, note_id="", note_url=url_explore(5)),
-        comment(2, 1, note_url=url_discovery(6)),  # its own note_id wins
-        comment(3, 1, note_id=""),  # no note_url: rejected
-    ])
+    write_jsonl(
+        tmp_path / "xhs/jsonl/search_comments_2025-01-20.jsonl",
+        [
+            comment(1, 1, note_id="", note_url=url_explore(5)),
+            comment(2, 1, note_url=url_discovery(6)),  # its own note_id wins
+            comment(3, 1, note_id=""),  # no note_url: rejected
+        ],
+    )
     result = ingest(tmp_path, "comment")
     conserved(result)
     notes = dict(zip(result.rows.column("comment_id").to_pylist(), result.rows.column("note_id").to_pylist()))

@@ -27,13 +27,22 @@ KEY = dg.AssetKey(["analysis", "coding_agreement"])
         "validation part of the manual coding (never used for training), on codes, on categories and per "
         "category one-vs-rest, each with N; and κ between the two coders."
     ),
-    check_specs=[dg.AssetCheckSpec(
-        "kappa_above_minimum", asset=KEY, blocking=True,
-        description="Model-vs-consensus κ on codes is at least REDNOTE_KAPPA_MIN (default 0.6).",
-    )],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "kappa_above_minimum",
+            asset=KEY,
+            blocking=True,
+            description="Model-vs-consensus κ on codes is at least REDNOTE_KAPPA_MIN (default 0.6).",
+        )
+    ],
 )
-def coding_agreement(context: dg.AssetExecutionContext, duckdb: DuckDBResource, rednote: RednoteData,
-                     scheme_coding: SchemeCoding, check_thresholds: CheckThresholds):
+def coding_agreement(
+    context: dg.AssetExecutionContext,
+    duckdb: DuckDBResource,
+    rednote: RednoteData,
+    scheme_coding: SchemeCoding,
+    check_thresholds: CheckThresholds,
+):
     path = rednote.paths.manual / CODING_FILE
     if not path.exists():
         raise dg.Failure(f"no manual coding at {path}: κ needs note_id, coder, code rows (see README)")
@@ -50,17 +59,26 @@ def coding_agreement(context: dg.AssetExecutionContext, duckdb: DuckDBResource, 
     headline = table.filter((pl.col("comparison") == "model_vs_consensus") & (pl.col("level") == "code"))
     kappa, n = headline["kappa"][0], headline["n"][0]
     inter = table.filter(~pl.col("comparison").str.starts_with("model") & (pl.col("level") == "code"))
-    yield dg.MaterializeResult(metadata={
-        **preview,
-        "kappa_model_vs_consensus": dg.MetadataValue.float(round(kappa, 4) if kappa is not None else float("nan")),
-        "validation_n": dg.MetadataValue.int(int(n)),
-        "kappa_inter_coder": dg.MetadataValue.float(round(inter["kappa"][0], 4) if inter.height and inter["kappa"][0] is not None else float("nan")),
-        "agreement": dg.MetadataValue.md(markdown_table(table.with_columns(pl.col("kappa", "percent_agreement").round(3)), max_rows=40)),
-        "dagster/row_count": dg.MetadataValue.int(table.height),
-    })
+    yield dg.MaterializeResult(
+        metadata={
+            **preview,
+            "kappa_model_vs_consensus": dg.MetadataValue.float(round(kappa, 4) if kappa is not None else float("nan")),
+            "validation_n": dg.MetadataValue.int(int(n)),
+            "kappa_inter_coder": dg.MetadataValue.float(
+                round(inter["kappa"][0], 4) if inter.height and inter["kappa"][0] is not None else float("nan")
+            ),
+            "agreement": dg.MetadataValue.md(
+                markdown_table(table.with_columns(pl.col("kappa", "percent_agreement").round(3)), max_rows=40)
+            ),
+            "dagster/row_count": dg.MetadataValue.int(table.height),
+        }
+    )
     yield dg.AssetCheckResult(
         check_name="kappa_above_minimum",
         passed=kappa is not None and n > 0 and kappa >= check_thresholds.kappa_min,
-        metadata={"kappa": dg.MetadataValue.float(kappa if kappa is not None else float("nan")),
-                  "minimum": dg.MetadataValue.float(check_thresholds.kappa_min), "n": dg.MetadataValue.int(int(n))},
+        metadata={
+            "kappa": dg.MetadataValue.float(kappa if kappa is not None else float("nan")),
+            "minimum": dg.MetadataValue.float(check_thresholds.kappa_min),
+            "n": dg.MetadataValue.int(int(n)),
+        },
     )

@@ -37,10 +37,14 @@ class InfluenceConfig(dg.Config):
         "analysis.user_influence_weights. Choices (n per phase, sums not means, NULL followers = 0) are in "
         "rednote_dagster/lib/influence.py."
     ),
-    check_specs=[dg.AssetCheckSpec(
-        "high_share_per_phase", asset=KEY, blocking=True,
-        description="In every phase the high tier is exactly ceil(high_share × active users).",
-    )],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "high_share_per_phase",
+            asset=KEY,
+            blocking=True,
+            description="In every phase the high tier is exactly ceil(high_share × active users).",
+        )
+    ],
 )
 def user_influence(context: dg.AssetExecutionContext, config: InfluenceConfig, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
@@ -49,26 +53,38 @@ def user_influence(context: dg.AssetExecutionContext, config: InfluenceConfig, d
             FROM intermediate.int_author_phase_activity""").pl()
     result = influence_tiers(activity, min_notes=config.min_notes, high_share=config.high_share)
     weights = result.weights.with_columns(
-        pl.lit(config.min_notes).alias("min_notes"), pl.lit(config.high_share).alias("high_share"))
+        pl.lit(config.min_notes).alias("min_notes"), pl.lit(config.high_share).alias("high_share")
+    )
     with duckdb.get_connection() as con:
-        replace_partitions(con, [PartitionWrite("analysis.user_influence", result.users.to_arrow(), {}),
-                                 PartitionWrite(WEIGHTS_TABLE, weights.to_arrow(), {})])
+        replace_partitions(
+            con,
+            [
+                PartitionWrite("analysis.user_influence", result.users.to_arrow(), {}),
+                PartitionWrite(WEIGHTS_TABLE, weights.to_arrow(), {}),
+            ],
+        )
         preview = figure_preview(con, "analysis.user_influence")
 
     counts = tier_counts(result.users)
-    wide_weights = (result.weights.pivot(on="indicator", index=["phase", "n_active"], values="weight")
-                    .with_columns(cs.float().round(4)))
+    wide_weights = result.weights.pivot(on="indicator", index=["phase", "n_active"], values="weight").with_columns(
+        cs.float().round(4)
+    )
     context.log.info(f"influence weights per phase:\n{wide_weights}")
-    yield dg.MaterializeResult(metadata={
-        **preview,
-        "weights": dg.MetadataValue.md(markdown_table(wide_weights)),
-        "tiers": dg.MetadataValue.md(markdown_table(counts)),
-        "authors": dg.MetadataValue.int(result.users["author_key"].n_unique()),
-        "dagster/row_count": dg.MetadataValue.int(result.users.height),
-    })
-    expected = {row["phase"]: high_count(row["high"] + row["low"], config.high_share) for row in counts.iter_rows(named=True)}
+    yield dg.MaterializeResult(
+        metadata={
+            **preview,
+            "weights": dg.MetadataValue.md(markdown_table(wide_weights)),
+            "tiers": dg.MetadataValue.md(markdown_table(counts)),
+            "authors": dg.MetadataValue.int(result.users["author_key"].n_unique()),
+            "dagster/row_count": dg.MetadataValue.int(result.users.height),
+        }
+    )
+    expected = {
+        row["phase"]: high_count(row["high"] + row["low"], config.high_share) for row in counts.iter_rows(named=True)
+    }
     wrong = {row["phase"]: row["high"] for row in counts.iter_rows(named=True) if row["high"] != expected[row["phase"]]}
     yield dg.AssetCheckResult(
-        check_name="high_share_per_phase", passed=not wrong,
+        check_name="high_share_per_phase",
+        passed=not wrong,
         metadata={"expected_high": dg.MetadataValue.json(expected), "mismatched": dg.MetadataValue.json(wrong)},
     )

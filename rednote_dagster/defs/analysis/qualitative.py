@@ -71,8 +71,9 @@ class SamplingFrameConfig(dg.Config):
     @model_validator(mode="after")
     def _one_volume_per_hashtag(self) -> "SamplingFrameConfig":
         if len(self.hashtags) != len(self.volumes):
-            raise ValueError(f"hashtags ({len(self.hashtags)}) and volumes ({len(self.volumes)}) "
-                             "must have the same length")
+            raise ValueError(
+                f"hashtags ({len(self.hashtags)}) and volumes ({len(self.volumes)}) must have the same length"
+            )
         return self
 
 
@@ -86,41 +87,55 @@ class SamplingFrameConfig(dg.Config):
         "Jing & Zhang's hashtag sampling frame: N posts allocated to the hashtags in proportion to their "
         "discussion volumes (largest remainder: 6 / 12 / 175 / 7 for their volumes and N = 200), the top posts "
         "of each hashtag by likes, comments or collects, and up to 50 most-liked top-level comments per post. "
-        "Tables analysis.sampling_frame (+ _quotas, _comments); CSV and XLSX files under reports/sampling_frame/ for coding (formula-safe)."
+        "Tables analysis.sampling_frame (+ _quotas, _comments); CSV and XLSX files under reports/sampling_frame/ "
+        "for coding (formula-safe)."
     ),
 )
-def sampling_frame(context: dg.AssetExecutionContext, config: SamplingFrameConfig, duckdb: DuckDBResource,
-                   rednote: RednoteData):
+def sampling_frame(
+    context: dg.AssetExecutionContext, config: SamplingFrameConfig, duckdb: DuckDBResource, rednote: RednoteData
+):
     if len(config.hashtags) != len(config.volumes):
         raise dg.Failure("hashtags and volumes must have the same length")
     quotas = allocate_quotas(dict(zip(config.hashtags, config.volumes)), config.posts)
     with duckdb.get_connection() as con:
-        notes = con.sql("SELECT note_id, title, description, liked_count, comment_count, collected_count "
-                        "FROM intermediate.int_notes_current").pl()
-        comments = con.sql("SELECT comment_id, note_id, parent_comment_id, content, like_count, created_at "
-                           "FROM intermediate.int_comments_current").pl()
+        notes = con.sql(
+            "SELECT note_id, title, description, liked_count, comment_count, collected_count "
+            "FROM intermediate.int_notes_current"
+        ).pl()
+        comments = con.sql(
+            "SELECT comment_id, note_id, parent_comment_id, content, like_count, created_at "
+            "FROM intermediate.int_comments_current"
+        ).pl()
     sample = sample_posts(with_hashtags(notes), quotas, config.rank_by)
     posts = sample.join(notes.select("note_id", "title", "description"), on="note_id", how="left")
     kept = attach_comments(sample, comments, per_post=config.comments_per_post)
     quotas = quotas.join(sample.group_by("hashtag").len("sampled"), on="hashtag", how="left").with_columns(
-        pl.col("sampled").fill_null(0).cast(pl.Int64))
+        pl.col("sampled").fill_null(0).cast(pl.Int64)
+    )
     with duckdb.get_connection() as con:
-        replace_partitions(con, [PartitionWrite("analysis.sampling_frame", posts.to_arrow(), {}),
-                                 PartitionWrite("analysis.sampling_frame_quotas", quotas.to_arrow(), {}),
-                                 PartitionWrite("analysis.sampling_frame_comments", kept.to_arrow(), {})])
+        replace_partitions(
+            con,
+            [
+                PartitionWrite("analysis.sampling_frame", posts.to_arrow(), {}),
+                PartitionWrite("analysis.sampling_frame_quotas", quotas.to_arrow(), {}),
+                PartitionWrite("analysis.sampling_frame_comments", kept.to_arrow(), {}),
+            ],
+        )
     out = rednote.paths.reports / "sampling_frame"
     # coders open these in Excel: lib/exports neutralises formula-leading text and writes atomically
     write_for_coders({"posts": posts, "comments": kept}, out)
     short = quotas.filter(pl.col("sampled") < pl.col("quota"))
     if short.height:
         context.log.warning(f"hashtags with fewer eligible posts than their quota: {short['hashtag'].to_list()}")
-    return dg.MaterializeResult(metadata={
-        "quotas": dg.MetadataValue.md(markdown_table(quotas.with_columns(pl.col("share", "exact").round(3)))),
-        "posts": dg.MetadataValue.int(posts.height),
-        "comments": dg.MetadataValue.int(kept.height),
-        "csv": dg.MetadataValue.path(str(out)),
-        "dagster/row_count": dg.MetadataValue.int(posts.height),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "quotas": dg.MetadataValue.md(markdown_table(quotas.with_columns(pl.col("share", "exact").round(3)))),
+            "posts": dg.MetadataValue.int(posts.height),
+            "comments": dg.MetadataValue.int(kept.height),
+            "csv": dg.MetadataValue.path(str(out)),
+            "dagster/row_count": dg.MetadataValue.int(posts.height),
+        }
+    )
 
 
 # stage_timeline groups its shares by this column, so no stage may be named like it
@@ -171,14 +186,21 @@ def stage_timeline(context: dg.AssetExecutionContext, config: StageMarkersConfig
     table = weekly_stage_shares(texts, by=["entity"], markers=markers)
     peaks = peak_weeks(table, min_texts=config.min_week_texts, by=["entity"]).sort("entity", "peak_week")
     with duckdb.get_connection() as con:
-        replace_partitions(con, [PartitionWrite("analysis.stage_timeline", table.to_arrow(), {}),
-                                 PartitionWrite("analysis.stage_peaks", peaks.to_arrow(), {})])
+        replace_partitions(
+            con,
+            [
+                PartitionWrite("analysis.stage_timeline", table.to_arrow(), {}),
+                PartitionWrite("analysis.stage_peaks", peaks.to_arrow(), {}),
+            ],
+        )
         preview = figure_preview(con, "analysis.stage_timeline")
     order = " → ".join(peaks.filter(pl.col("entity") == "note")["stage"].to_list())
     context.log.info(f"stage order by the notes' peak weeks: {order}")
-    return dg.MaterializeResult(metadata={
-        **preview,
-        "peak_week_per_stage": dg.MetadataValue.md(markdown_table(peaks)),
-        "stage_order_notes": dg.MetadataValue.text(order),
-        "dagster/row_count": dg.MetadataValue.int(table.height),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **preview,
+            "peak_week_per_stage": dg.MetadataValue.md(markdown_table(peaks)),
+            "stage_order_notes": dg.MetadataValue.text(order),
+            "dagster/row_count": dg.MetadataValue.int(table.height),
+        }
+    )

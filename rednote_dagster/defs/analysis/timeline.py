@@ -37,8 +37,9 @@ class BreakpointConfig(dg.Config):
     @model_validator(mode="after")
     def _in_order(self) -> "BreakpointConfig":
         if dt.date.fromisoformat(self.stabilization_start) <= dt.date.fromisoformat(self.surge_start):
-            raise ValueError(f"stabilization_start {self.stabilization_start} must come after "
-                             f"surge_start {self.surge_start}")
+            raise ValueError(
+                f"stabilization_start {self.stabilization_start} must come after surge_start {self.surge_start}"
+            )
         return self
 
 
@@ -54,34 +55,50 @@ class BreakpointConfig(dg.Config):
         "definition; earliest day on ties), plus a three-segment least-squares changepoint fit on "
         "log1p(notes) for comparison (method changepoint_l2)."
     ),
-    check_specs=[dg.AssetCheckSpec(
-        "detected_matches_configured", asset=KEY, blocking=False,
-        description="Peak and post-peak trough are within tolerance_days (1) of the configured boundaries "
-                    "(WARN only: the boundaries are a documented analysis choice).",
-    )],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "detected_matches_configured",
+            asset=KEY,
+            blocking=False,
+            description="Peak and post-peak trough are within tolerance_days (1) of the configured boundaries "
+            "(WARN only: the boundaries are a documented analysis choice).",
+        )
+    ],
 )
 def phase_breakpoints(context: dg.AssetExecutionContext, config: BreakpointConfig, duckdb: DuckDBResource):
     with duckdb.get_connection() as con:
         daily = con.sql("SELECT ny_date, notes FROM marts.daily_note_counts").pl()
     if daily.is_empty():
         raise dg.Failure("marts.daily_note_counts is empty: no curve to find the boundaries on")
-    bounds = PhaseBoundaries(dt.date.fromisoformat(config.surge_start), dt.date.fromisoformat(config.stabilization_start))
+    bounds = PhaseBoundaries(
+        dt.date.fromisoformat(config.surge_start), dt.date.fromisoformat(config.stabilization_start)
+    )
     table = detect_breakpoints(daily, bounds, ignore_zero_days=config.ignore_zero_days)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.phase_breakpoints", table.to_arrow(), {})])
         preview = figure_preview(con, "analysis.phase_breakpoints")
 
     main = table.filter(table["method"] == "peak_trough")
-    yield dg.MaterializeResult(metadata={
-        **preview,
-        "breakpoints": dg.MetadataValue.md(markdown_table(table)),
-        **{f"{r['boundary']}_detected": dg.MetadataValue.text(str(r["detected_date"])) for r in main.iter_rows(named=True)},
-        "dagster/row_count": dg.MetadataValue.int(table.height),
-    })
+    yield dg.MaterializeResult(
+        metadata={
+            **preview,
+            "breakpoints": dg.MetadataValue.md(markdown_table(table)),
+            **{
+                f"{r['boundary']}_detected": dg.MetadataValue.text(str(r["detected_date"]))
+                for r in main.iter_rows(named=True)
+            },
+            "dagster/row_count": dg.MetadataValue.int(table.height),
+        }
+    )
     off = {r["boundary"]: r["days_off"] for r in main.iter_rows(named=True)}
     passed = all(d is not None and abs(d) <= config.tolerance_days for d in off.values())
     yield dg.AssetCheckResult(
-        check_name="detected_matches_configured", passed=passed, severity=dg.AssetCheckSeverity.WARN,
+        check_name="detected_matches_configured",
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
         description=None if passed else f"detected boundaries are off the configured ones by {off} days",
-        metadata={"days_off": dg.MetadataValue.json(off), "tolerance_days": dg.MetadataValue.int(config.tolerance_days)},
+        metadata={
+            "days_off": dg.MetadataValue.json(off),
+            "tolerance_days": dg.MetadataValue.int(config.tolerance_days),
+        },
     )

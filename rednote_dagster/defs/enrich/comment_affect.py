@@ -41,8 +41,14 @@ def comment_label_asset(scheme: LabelScheme) -> dg.AssetsDefinition:
             f"Manual coding: $REDNOTE_DATA_DIR/manual/{coding_file}."
         ),
     )
-    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, rednote: RednoteData,
-               scheme_coding: SchemeCoding, embedding_model: EmbeddingModel, llm_endpoint: LlmEndpoint):
+    def _asset(
+        context: dg.AssetExecutionContext,
+        duckdb: DuckDBResource,
+        rednote: RednoteData,
+        scheme_coding: SchemeCoding,
+        embedding_model: EmbeddingModel,
+        llm_endpoint: LlmEndpoint,
+    ):
         def texts_of(comment_ids):
             with duckdb.get_connection() as con:
                 return current_comment_texts(con, comment_ids)
@@ -51,18 +57,37 @@ def comment_label_asset(scheme: LabelScheme) -> dg.AssetsDefinition:
             with duckdb.get_connection() as con:
                 return comment_documents(con, month)
 
-        chosen = scheme_backend(context, scheme, coding_file, "comment_id", texts_of, duckdb=duckdb, rednote=rednote,
-                                scheme_coding=scheme_coding, embedding_model=embedding_model,
-                                llm_endpoint=llm_endpoint)
+        chosen = scheme_backend(
+            context,
+            scheme,
+            coding_file,
+            "comment_id",
+            texts_of,
+            duckdb=duckdb,
+            rednote=rednote,
+            scheme_coding=scheme_coding,
+            embedding_model=embedding_model,
+            llm_endpoint=llm_endpoint,
+        )
         rows, runs = label_partition(
-            context, duckdb, chosen.backend, chosen.embedder, table, f"comment {scheme.name}", documents_of_month,
-            lambda _month, df, docs, run: affect_rows(df, docs, run, chosen.backend, chosen.training_ids))
+            context,
+            duckdb,
+            chosen.backend,
+            chosen.embedder,
+            table,
+            f"comment {scheme.name}",
+            documents_of_month,
+            lambda _month, df, docs, run: affect_rows(df, docs, run, chosen.backend, chosen.training_ids),
+        )
         groups = rows.group_by("commenter_group", "language").len("comments").sort("commenter_group", "language")
-        return dg.MaterializeResult(metadata=label_months_metadata(rows, runs) | {
-            "code_distribution": code_distribution(rows, ("code",), "comments"),
-            "commenters": dg.MetadataValue.md(markdown_table(groups)),
-            "training_comments": dg.MetadataValue.int(len(chosen.training_ids)),
-        })
+        return dg.MaterializeResult(
+            metadata=label_months_metadata(rows, runs)
+            | {
+                "code_distribution": code_distribution(rows, ("code",), "comments"),
+                "commenters": dg.MetadataValue.md(markdown_table(groups)),
+                "training_comments": dg.MetadataValue.int(len(chosen.training_ids)),
+            }
+        )
 
     return _asset
 

@@ -15,26 +15,59 @@ from rednote_dagster.lib.labelling.scheme_backend import SchemeBackend, build_sc
 from rednote_dagster.lib.preview import markdown_table
 
 
-def scheme_backend(context: dg.AssetExecutionContext, scheme: LabelScheme, coding_file: str, id_column: str,
-                   texts_of, *, duckdb: DuckDBResource, rednote: RednoteData, scheme_coding: SchemeCoding,
-                   embedding_model: EmbeddingModel, llm_endpoint: LlmEndpoint) -> SchemeBackend:
+def scheme_backend(
+    context: dg.AssetExecutionContext,
+    scheme: LabelScheme,
+    coding_file: str,
+    id_column: str,
+    texts_of,
+    *,
+    duckdb: DuckDBResource,
+    rednote: RednoteData,
+    scheme_coding: SchemeCoding,
+    embedding_model: EmbeddingModel,
+    llm_endpoint: LlmEndpoint,
+) -> SchemeBackend:
     """The scheme's backend as the resources choose it; ``coding_file``: its manual coding in
     $REDNOTE_DATA_DIR/manual/; ``texts_of(ids) -> {id: text}`` fetches coded items' texts."""
     manual_coding = rednote.paths.manual / coding_file
     kind = choose_backend(scheme_coding.backend, llm_endpoint.configured, manual_coding.exists())
     context.log.info(f"{scheme.name} backend: {kind}")
     return build_scheme_backend(
-        scheme, kind, llm=llm_endpoint.backend,
+        scheme,
+        kind,
+        llm=llm_endpoint.backend,
         embedder=lambda: embedding_model.embedder(duckdb, rednote.paths.models),
-        manual_coding=manual_coding, id_column=id_column, validation_share=scheme_coding.validation_share,
-        texts_of=texts_of, info=context.log.info)
+        manual_coding=manual_coding,
+        id_column=id_column,
+        validation_share=scheme_coding.validation_share,
+        texts_of=texts_of,
+        info=context.log.info,
+    )
 
 
-def label_partition(context: dg.AssetExecutionContext, duckdb: DuckDBResource, backend: LabelBackend, embedder,
-                    table: str, noun: str, documents_of_month, rows_of) -> tuple[pl.DataFrame, list[LabelRun]]:
+def label_partition(
+    context: dg.AssetExecutionContext,
+    duckdb: DuckDBResource,
+    backend: LabelBackend,
+    embedder,
+    table: str,
+    noun: str,
+    documents_of_month,
+    rows_of,
+) -> tuple[pl.DataFrame, list[LabelRun]]:
     """``lib/labelling/monthly.label_months`` over the collection months of the run's partition window."""
-    return label_months(months_in_window(context.partition_time_window), duckdb.get_connection, backend, embedder,
-                        table, noun, documents_of_month, rows_of, info=context.log.info)
+    return label_months(
+        months_in_window(context.partition_time_window),
+        duckdb.get_connection,
+        backend,
+        embedder,
+        table,
+        noun,
+        documents_of_month,
+        rows_of,
+        info=context.log.info,
+    )
 
 
 def label_months_metadata(rows: pl.DataFrame, runs: list[LabelRun]) -> dict[str, dg.MetadataValue]:
@@ -59,6 +92,10 @@ def label_months_metadata(rows: pl.DataFrame, runs: list[LabelRun]) -> dict[str,
 
 def code_distribution(rows: pl.DataFrame, columns: tuple[str, ...], noun: str) -> dg.MetadataValue:
     """Rows per code (and the ``columns`` beside it), with their share, as a markdown table."""
-    counts = (rows.group_by(*columns).len(noun).sort("code", nulls_last=True)
-              .with_columns((pl.col(noun) / max(rows.height, 1)).round(3).alias("share")))
+    counts = (
+        rows.group_by(*columns)
+        .len(noun)
+        .sort("code", nulls_last=True)
+        .with_columns((pl.col(noun) / max(rows.height, 1)).round(3).alias("share"))
+    )
     return dg.MetadataValue.md(markdown_table(counts))

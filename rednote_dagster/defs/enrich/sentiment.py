@@ -36,10 +36,15 @@ def build_sentiment_asset(entity: str) -> dg.AssetsDefinition:
             "five probabilities, confidence (top probability), whether it passes the confidence filter, and the "
             "backend, model and revision that produced it."
         ),
-        check_specs=[dg.AssetCheckSpec(
-            "labels_from_model", asset=key,
-            description="Warns when labels come from the offline lexicon fallback instead of the transformers model.",
-        )],
+        check_specs=[
+            dg.AssetCheckSpec(
+                "labels_from_model",
+                asset=key,
+                description=(
+                    "Warns when labels come from the offline lexicon fallback instead of the transformers model."
+                ),
+            )
+        ],
     )
     def _sentiment_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sentiment_model: SentimentModel):
         backend, fallback_reason = load_sentiment_backend(sentiment_model, progress=context.log.info)
@@ -51,13 +56,28 @@ def build_sentiment_asset(entity: str) -> dg.AssetsDefinition:
                 return sentiment_documents(con, entity, month)
 
         rows, runs = label_partition(
-            context, duckdb, backend, None, table, f"{entity} sentiment", documents_of_month,
-            lambda month, df, docs, run: pl.from_arrow(sentiment_table(
-                id_column, df[id_column].to_list(), [d.text for d in docs], month, run,
-                sentiment_model.confidence_threshold)))
+            context,
+            duckdb,
+            backend,
+            None,
+            table,
+            f"{entity} sentiment",
+            documents_of_month,
+            lambda month, df, docs, run: pl.from_arrow(
+                sentiment_table(
+                    id_column,
+                    df[id_column].to_list(),
+                    [d.text for d in docs],
+                    month,
+                    run,
+                    sentiment_model.confidence_threshold,
+                )
+            ),
+        )
         metadata = label_months_metadata(rows, runs) | {
             "share_passing_confidence": dg.MetadataValue.float(
-                round(float(rows["passes_confidence"].mean()), 4) if rows.height else 0.0),
+                round(float(rows["passes_confidence"].mean()), 4) if rows.height else 0.0
+            ),
             "confidence_threshold": dg.MetadataValue.float(sentiment_model.confidence_threshold),
             "mean_score": dg.MetadataValue.float(round(float(rows["score"].mean() or 0.0), 4)),
             "label_distribution": dg.MetadataValue.md(markdown_table(label_distribution(rows))),

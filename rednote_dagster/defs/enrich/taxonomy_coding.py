@@ -37,8 +37,14 @@ CODING_FILE = "taxonomy_coding.csv"
         "$REDNOTE_DATA_DIR/manual/taxonomy_coding.csv."
     ),
 )
-def note_topics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, rednote: RednoteData,
-                scheme_coding: SchemeCoding, embedding_model: EmbeddingModel, llm_endpoint: LlmEndpoint):
+def note_topics(
+    context: dg.AssetExecutionContext,
+    duckdb: DuckDBResource,
+    rednote: RednoteData,
+    scheme_coding: SchemeCoding,
+    embedding_model: EmbeddingModel,
+    llm_endpoint: LlmEndpoint,
+):
     def texts_of(note_ids):
         with duckdb.get_connection() as con:
             return current_note_texts(con, note_ids)
@@ -47,16 +53,43 @@ def note_topics(context: dg.AssetExecutionContext, duckdb: DuckDBResource, redno
         with duckdb.get_connection() as con:
             return note_documents(con, "collection_month = ?", [month])
 
-    chosen = scheme_backend(context, TAXONOMY, CODING_FILE, "note_id", texts_of, duckdb=duckdb, rednote=rednote,
-                            scheme_coding=scheme_coding, embedding_model=embedding_model, llm_endpoint=llm_endpoint)
+    chosen = scheme_backend(
+        context,
+        TAXONOMY,
+        CODING_FILE,
+        "note_id",
+        texts_of,
+        duckdb=duckdb,
+        rednote=rednote,
+        scheme_coding=scheme_coding,
+        embedding_model=embedding_model,
+        llm_endpoint=llm_endpoint,
+    )
     rows, runs = label_partition(
-        context, duckdb, chosen.backend, chosen.embedder, TABLE, "note topics", documents_of_month,
-        lambda _month, df, docs, run: coded_rows(df.select("note_id", "collection_month"), "note_id", docs, run,
-                                                 chosen.backend, chosen.training_ids, CODE_COLUMNS))
-    return dg.MaterializeResult(metadata=label_months_metadata(rows, runs) | {
-        "code_distribution": code_distribution(rows, ("code", "code_name"), "notes"),
-        "prompt_tokens": dg.MetadataValue.int(sum(r.prompt_tokens for r in runs)),
-        "completion_tokens": dg.MetadataValue.int(sum(r.completion_tokens for r in runs)),
-        "llm_usage": dg.MetadataValue.json(getattr(chosen.backend, "usage", None) or {}),
-        "training_notes": dg.MetadataValue.int(len(chosen.training_ids)),
-    })
+        context,
+        duckdb,
+        chosen.backend,
+        chosen.embedder,
+        TABLE,
+        "note topics",
+        documents_of_month,
+        lambda _month, df, docs, run: coded_rows(
+            df.select("note_id", "collection_month"),
+            "note_id",
+            docs,
+            run,
+            chosen.backend,
+            chosen.training_ids,
+            CODE_COLUMNS,
+        ),
+    )
+    return dg.MaterializeResult(
+        metadata=label_months_metadata(rows, runs)
+        | {
+            "code_distribution": code_distribution(rows, ("code", "code_name"), "notes"),
+            "prompt_tokens": dg.MetadataValue.int(sum(r.prompt_tokens for r in runs)),
+            "completion_tokens": dg.MetadataValue.int(sum(r.completion_tokens for r in runs)),
+            "llm_usage": dg.MetadataValue.json(getattr(chosen.backend, "usage", None) or {}),
+            "training_notes": dg.MetadataValue.int(len(chosen.training_ids)),
+        }
+    )

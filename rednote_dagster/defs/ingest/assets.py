@@ -6,7 +6,6 @@ entity table, of the rejects and of the ingest log in one transaction, then veri
 warehouse that every file's records were accounted for (blocking ``conservation`` check).
 """
 
-
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -78,18 +77,23 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         pseudonymizer = rednote.pseudonymizer()
         with duckdb.get_connection() as con:
             if check_key_fingerprint(con, pseudonymizer.fingerprint):
-                context.log.info(f"recorded the pseudonym key's fingerprint {pseudonymizer.fingerprint} in {FINGERPRINT_TABLE}")
+                context.log.info(
+                    f"recorded the pseudonym key's fingerprint {pseudonymizer.fingerprint} in {FINGERPRINT_TABLE}"
+                )
         months = months_in_window(context.partition_time_window)
         results = []
         for month in months:
             month_dir = rednote.paths.month_dir(month.isoformat())
             result = ingest_entity(month_dir, month, entity, pseudonymizer)
             with duckdb.get_connection() as con:
-                replace_partitions(con, [
-                    PartitionWrite(table, result.rows, {"collection_month": month}),
-                    PartitionWrite(REJECTS_TABLE, result.rejects, {"collection_month": month, "entity": entity}),
-                    PartitionWrite(INGEST_LOG_TABLE, result.log, {"collection_month": month, "entity": entity}),
-                ])
+                replace_partitions(
+                    con,
+                    [
+                        PartitionWrite(table, result.rows, {"collection_month": month}),
+                        PartitionWrite(REJECTS_TABLE, result.rejects, {"collection_month": month, "entity": entity}),
+                        PartitionWrite(INGEST_LOG_TABLE, result.log, {"collection_month": month, "entity": entity}),
+                    ],
+                )
             context.log.info(
                 f"{month:%Y-%m} {entity}: {result.records_read} records from {result.log.num_rows} files, "
                 f"{result.rows.num_rows} accepted, {result.rejects.num_rows} rejected "
@@ -111,7 +115,8 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         mb = sum(r.bytes_read for r in results) / 1e6
         reasons = (
             rejects.group_by("reason").len("records").sort("records", descending=True)
-            if rejects.height else pl.DataFrame({"reason": [], "records": []})
+            if rejects.height
+            else pl.DataFrame({"reason": [], "records": []})
         )
         yield dg.MaterializeResult(
             metadata={
@@ -128,10 +133,20 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 "reject_reasons": dg.MetadataValue.md(markdown_table(reasons)),
                 "skipped_files": dg.MetadataValue.json(sorted({f for r in results for f in r.skipped_files})),
                 "ids_from_url": dg.MetadataValue.int(sum(r.ids_from_url for r in results)),
-                "file_encodings": dg.MetadataValue.md(markdown_table(pl.concat(
-                    [pl.from_arrow(r.file_details) for r in results if r.file_details is not None and r.file_details.num_rows]
-                    or [pl.DataFrame({"source_file": [], "encoding": [], "ids_from_url": []})], how="vertical_relaxed"),
-                    max_rows=60)),
+                "file_encodings": dg.MetadataValue.md(
+                    markdown_table(
+                        pl.concat(
+                            [
+                                pl.from_arrow(r.file_details)
+                                for r in results
+                                if r.file_details is not None and r.file_details.num_rows
+                            ]
+                            or [pl.DataFrame({"source_file": [], "encoding": [], "ids_from_url": []})],
+                            how="vertical_relaxed",
+                        ),
+                        max_rows=60,
+                    )
+                ),
             }
         )
         yield dg.AssetCheckResult(

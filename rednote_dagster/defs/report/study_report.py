@@ -27,10 +27,20 @@ def code_version() -> str:
     except PackageNotFoundError:
         base = "unknown"
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return base
     return f"{base} (git {commit}{'+dirty' if dirty else ''})"
@@ -67,14 +77,16 @@ def study_report(context: dg.AssetExecutionContext, duckdb: DuckDBResource, redn
     for line in missing:
         context.log.warning(line)
     context.log.info(f"report written to {path} ({report.drawn} of {len(report.figures)} figures)")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "figures_drawn": dg.MetadataValue.int(report.drawn),
-        # the reasons name tables and columns: escaped like every other text in metadata markdown
-        "figures_missing": dg.MetadataValue.md("\n".join(f"- {markdown_text(m)}" for m in missing) or "none"),
-        "synthetic_corpus": dg.MetadataValue.bool(synthetic),
-        "paper_vs_pipeline": dg.MetadataValue.md(markdown_table(report.paper, max_rows=40, max_chars=120)),
-        "exported_files": dg.MetadataValue.int(len(exported)),
-        "exports": dg.MetadataValue.path(str(paths.reports)),
-        "size_mib": dg.MetadataValue.float(round(path.stat().st_size / 2**20, 2)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "figures_drawn": dg.MetadataValue.int(report.drawn),
+            # the reasons name tables and columns: escaped like every other text in metadata markdown
+            "figures_missing": dg.MetadataValue.md("\n".join(f"- {markdown_text(m)}" for m in missing) or "none"),
+            "synthetic_corpus": dg.MetadataValue.bool(synthetic),
+            "paper_vs_pipeline": dg.MetadataValue.md(markdown_table(report.paper, max_rows=40, max_chars=120)),
+            "exported_files": dg.MetadataValue.int(len(exported)),
+            "exports": dg.MetadataValue.path(str(paths.reports)),
+            "size_mib": dg.MetadataValue.float(round(path.stat().st_size / 2**20, 2)),
+        }
+    )

@@ -39,11 +39,16 @@ class AffectPlanter:
     def __init__(self, knobs: Knobs, rng: random.Random):
         self.knobs = knobs
         self.rng = rng
-        missing = [(emotion, level) for level, weights in knobs.emotion_by_level.items() for emotion in weights
-                   if any(level not in bank.get(emotion, {}) for bank in table("comments")["emotion"].values())]
+        missing = [
+            (emotion, level)
+            for level, weights in knobs.emotion_by_level.items()
+            for emotion in weights
+            if any(level not in bank.get(emotion, {}) for bank in table("comments")["emotion"].values())
+        ]
         if missing:
-            raise ValueError(f"no comment words for emotion / level {missing}: "
-                             "add them to data/comments.toml or drop them")
+            raise ValueError(
+                f"no comment words for emotion / level {missing}: add them to data/comments.toml or drop them"
+            )
 
     def stance_weights(self, group: str, code: str, sentiment: int) -> dict[str, float]:
         knobs = self.knobs
@@ -58,8 +63,10 @@ class AffectPlanter:
         knobs = self.knobs
         by_topic = knobs.emotion_topic_factor[topic_group(code)]
         by_stance = knobs.emotion_stance_factor[stance]
-        return {emotion: weight * by_topic.get(emotion, 1.0) * by_stance.get(emotion, 1.0)
-                for emotion, weight in knobs.emotion_by_level[sentiment].items()}
+        return {
+            emotion: weight * by_topic.get(emotion, 1.0) * by_stance.get(emotion, 1.0)
+            for emotion, weight in knobs.emotion_by_level[sentiment].items()
+        }
 
     def plant(self, comment: Comment) -> None:
         code = comment.note.code
@@ -72,8 +79,10 @@ class StageCurves:
 
     def __init__(self, knobs: Knobs):
         self.stages: tuple[str, ...] = tuple(knobs.stage_prevalence)
-        self._knots = {stage: [(dt.date.fromisoformat(day), p) for day, p in knots]
-                       for stage, knots in knobs.stage_prevalence.items()}
+        self._knots = {
+            stage: [(dt.date.fromisoformat(day), p) for day, p in knots]
+            for stage, knots in knobs.stage_prevalence.items()
+        }
         self._cache: dict[tuple[str, dt.date], float] = {}
 
     def at(self, stage: str, day: dt.date) -> float:
@@ -96,8 +105,11 @@ def plant_note_stages(notes: list[Note], knobs: Knobs, curves: StageCurves, comp
     """Stage sentences (and tags) in the notes' bodies; ``composer`` has its own stream."""
     rng = composer.rng
     for note in notes:
-        stages = tuple(stage for stage in curves.stages if rng.random()
-                       < curves.at(stage, note.ny_date) * knobs.stage_topic_affinity[stage].get(note.code, 0.0))
+        stages = tuple(
+            stage
+            for stage in curves.stages
+            if rng.random() < curves.at(stage, note.ny_date) * knobs.stage_topic_affinity[stage].get(note.code, 0.0)
+        )
         if not stages:
             continue
         body = note.desc[: len(note.desc) - len(tag_line(note.tags))]
@@ -120,6 +132,13 @@ class CommentStages:
     def draw(self, note: Note, created_ms: int) -> tuple[str, ...]:
         day = ny_date_of_ms(created_ms)
         knobs, curves = self.knobs, self.curves
-        return tuple(stage for stage in curves.stages
-                     if self.rng.random() < (knobs.stage_comment_echo if stage in note.stages
-                                             else knobs.stage_comment_background * curves.at(stage, day)))
+        return tuple(
+            stage
+            for stage in curves.stages
+            if self.rng.random()
+            < (
+                knobs.stage_comment_echo
+                if stage in note.stages
+                else knobs.stage_comment_background * curves.at(stage, day)
+            )
+        )

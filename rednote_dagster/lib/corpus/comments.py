@@ -23,8 +23,7 @@ from .params import Knobs, ScaleParams
 from .text import TextComposer
 from .timeline import HOUR_MS, ny_ms
 
-_LANGS = {"native": (("zh", "mixed", "en"), (0.86, 0.09, 0.05)),
-          "foreign": (("en", "mixed", "zh"), (0.90, 0.05, 0.05))}
+_LANGS = {"native": (("zh", "mixed", "en"), (0.86, 0.09, 0.05)), "foreign": (("en", "mixed", "zh"), (0.90, 0.05, 0.05))}
 
 
 class CommenterPool:
@@ -32,15 +31,27 @@ class CommenterPool:
         self.rng = rng
         lo, hi = ny_ms(dt.date(2016, 1, 1)), ny_ms(dt.date(2024, 12, 31))
         self.native = [
-            self._make(ids, rng.randint(lo, hi), names.native_nickname(rng), "native",
-                       rng.choice(names.CN_PROVINCES) if rng.random() < 0.95 else None)
+            self._make(
+                ids,
+                rng.randint(lo, hi),
+                names.native_nickname(rng),
+                "native",
+                rng.choice(names.CN_PROVINCES) if rng.random() < 0.95 else None,
+            )
             for _ in range(scale.native_commenters)
         ]
         flo, fhi = ny_ms(dt.date(2024, 12, 1)), ny_ms(dt.date(2025, 1, 22))
         self.foreign = sorted(
-            (self._make(ids, rng.randint(flo, fhi), names.foreign_nickname(rng), "foreign",
-                        rng.choice(names.FOREIGN_LOCATIONS) if rng.random() < 0.92 else None)
-             for _ in range(scale.foreign_commenters)),
+            (
+                self._make(
+                    ids,
+                    rng.randint(flo, fhi),
+                    names.foreign_nickname(rng),
+                    "foreign",
+                    rng.choice(names.FOREIGN_LOCATIONS) if rng.random() < 0.92 else None,
+                )
+                for _ in range(scale.foreign_commenters)
+            ),
             key=lambda c: c.created_ms,
         )
         self._authors: dict[int, Commenter] = {}
@@ -61,14 +72,23 @@ class CommenterPool:
 
     def author(self, user: User) -> Commenter:
         if user.idx not in self._authors:
-            self._authors[user.idx] = Commenter(user.user_id, user.created_ms, user.nickname,
-                                                avatar_url(user.user_id), "foreign", user.ip_location)
+            self._authors[user.idx] = Commenter(
+                user.user_id, user.created_ms, user.nickname, avatar_url(user.user_id), "foreign", user.ip_location
+            )
         return self._authors[user.idx]
 
 
 class CommentPlanter:
-    def __init__(self, knobs: Knobs, rng: random.Random, ids: IdFactory, pool: CommenterPool, composer: TextComposer,
-                 affect: AffectPlanter, stages: CommentStages):
+    def __init__(
+        self,
+        knobs: Knobs,
+        rng: random.Random,
+        ids: IdFactory,
+        pool: CommenterPool,
+        composer: TextComposer,
+        affect: AffectPlanter,
+        stages: CommentStages,
+    ):
         self.knobs = knobs
         self.rng = rng
         self.ids = ids
@@ -130,7 +150,8 @@ class CommentPlanter:
         self.affect.plant(comment)
         stages = self.stages.draw(note, created)
         comment.content, comment.stages = self.composer.comment(
-            note.code, comment.sentiment, comment.lang, comment.emotion, comment.stance, stages)
+            note.code, comment.sentiment, comment.lang, comment.emotion, comment.stance, stages
+        )
         scale = 0.4 * math.log1p(note.likes) - (1.2 if parent is None else 2.0)
         comment.like_final = max(0, int(math.exp(rng.gauss(scale, 1.2))) - 1)
         comment.has_picture = rng.random() < 0.02

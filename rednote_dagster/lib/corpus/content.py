@@ -109,7 +109,9 @@ def plant_surface(notes: list[Note], knobs: Knobs, rng: random.Random, composer:
     for note in notes:
         note.lang = rng.choices(langs, weights=lang_w)[0]
         note.type = "video" if rng.random() < knobs.video_share else "normal"
-        note.n_images = 1 if note.type == "video" else rng.choices(range(1, 10), weights=(30, 15, 15, 10, 8, 6, 5, 4, 7))[0]
+        note.n_images = (
+            1 if note.type == "video" else rng.choices(range(1, 10), weights=(30, 15, 15, 10, 8, 6, 5, 4, 7))[0]
+        )
         note.keywords = _keywords(note.code, knobs, rng)
         head, body = composer.note_body(note.code, note.sentiment, note.lang)
         note.tags = composer.hashtags(note.code, note.keywords)

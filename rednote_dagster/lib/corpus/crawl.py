@@ -164,7 +164,9 @@ class CrawlPlanner:
             kind = session.keyword_kind[keyword]
             matched = [n for n in batch if keyword in n.keywords]
             start = session.start_ms + k_index * run_ms
-            self._crawl_run(CONTAINERS[kind], session.date, "search", keyword, matched, start, run_ms, numbers.get(kind, 0))
+            self._crawl_run(
+                CONTAINERS[kind], session.date, "search", keyword, matched, start, run_ms, numbers.get(kind, 0)
+            )
             if matched:
                 last_run[kind] = (keyword, matched)
         end = session.start_ms + len(KEYWORDS) * run_ms
@@ -236,7 +238,7 @@ class CrawlPlanner:
         side_kind = {0: "json1", 1: "csv"}  # the second teammate on day 1 / day 2
         third = (len(rest) + 2) // 3
         for d_index, day in enumerate(days):
-            chunk = rest[d_index * third:(d_index + 1) * third]
+            chunk = rest[d_index * third : (d_index + 1) * third]
             side = side_kind.get(d_index)
             n_side = round(len(chunk) * 0.22) if side else 0
             self._homepages(CONTAINERS["json4"], day, chunk[n_side:], homepage, 0)

@@ -83,9 +83,15 @@ def generate_corpus(out_dir: Path | str, scale: str = "small", seed: int = 0) ->
     engagement.plant_comment_totals(notes, sp, knobs, _rng(seed, "comment_totals"))
     engagement.plant_followers(users, knobs, _rng(seed, "followers"))
     pool = CommenterPool(sp, _rng(seed, "commenters"), ids)
-    CommentPlanter(knobs, _rng(seed, "comments"), ids, pool, composer,
-                   affect.AffectPlanter(knobs, _rng(seed, "affect")),
-                   affect.CommentStages(knobs, stage_curves, _rng(seed, "comment_stages"))).plant(notes)
+    CommentPlanter(
+        knobs,
+        _rng(seed, "comments"),
+        ids,
+        pool,
+        composer,
+        affect.AffectPlanter(knobs, _rng(seed, "affect")),
+        affect.CommentStages(knobs, stage_curves, _rng(seed, "comment_stages")),
+    ).plant(notes)
 
     # 4. files: snapshots -> entries, damage, serialisation
     planner.attach_comments()

@@ -11,9 +11,26 @@ import datetime as dt
 
 class User:
     __slots__ = (
-        "idx", "user_id", "created_ms", "nickname", "gender", "bio", "location_tag", "info_tag",
-        "ip_location", "follows", "z", "viral", "latent", "tier", "n_notes", "level",
-        "followers", "head_era", "first_note_ms", "notes",
+        "idx",
+        "user_id",
+        "created_ms",
+        "nickname",
+        "gender",
+        "bio",
+        "location_tag",
+        "info_tag",
+        "ip_location",
+        "follows",
+        "z",
+        "viral",
+        "latent",
+        "tier",
+        "n_notes",
+        "level",
+        "followers",
+        "head_era",
+        "first_note_ms",
+        "notes",
     )
 
     def __init__(self, idx: int, z: float):
@@ -41,9 +58,31 @@ class User:
 
 class Note:
     __slots__ = (
-        "idx", "note_id", "user", "publish_ms", "ny_date", "phase", "tier", "code", "sentiment",
-        "lang", "type", "title", "desc", "tags", "keywords", "n_images", "last_update_ms",
-        "likes", "collects", "shares", "top_total", "k_top", "crawl_times", "comments", "null_interact",
+        "idx",
+        "note_id",
+        "user",
+        "publish_ms",
+        "ny_date",
+        "phase",
+        "tier",
+        "code",
+        "sentiment",
+        "lang",
+        "type",
+        "title",
+        "desc",
+        "tags",
+        "keywords",
+        "n_images",
+        "last_update_ms",
+        "likes",
+        "collects",
+        "shares",
+        "top_total",
+        "k_top",
+        "crawl_times",
+        "comments",
+        "null_interact",
         "stages",
     )
 
@@ -79,8 +118,21 @@ class Note:
 
 class Comment:
     __slots__ = (
-        "comment_id", "note", "parent", "create_ms", "content", "lang", "group", "sentiment",
-        "commenter", "like_final", "replies", "has_picture", "emotion", "stance", "stages",
+        "comment_id",
+        "note",
+        "parent",
+        "create_ms",
+        "content",
+        "lang",
+        "group",
+        "sentiment",
+        "commenter",
+        "like_final",
+        "replies",
+        "has_picture",
+        "emotion",
+        "stance",
+        "stages",
     )
 
     def __init__(self, note: Note, parent: Comment | None, create_ms: int, commenter: Commenter):

@@ -27,8 +27,32 @@ from .timeline import HOUR_MS, ny_ms
 
 BOUNDS = PhaseBoundaries()
 # relative posting weight per New York hour (US users post mostly in the afternoon and evening)
-HOUR_WEIGHTS = (0.9, 0.6, 0.4, 0.3, 0.2, 0.2, 0.3, 0.6, 0.9, 1.1, 1.2, 1.3,
-                1.4, 1.4, 1.4, 1.5, 1.6, 1.8, 2.0, 2.2, 2.4, 2.4, 2.1, 1.5)
+HOUR_WEIGHTS = (
+    0.9,
+    0.6,
+    0.4,
+    0.3,
+    0.2,
+    0.2,
+    0.3,
+    0.6,
+    0.9,
+    1.1,
+    1.2,
+    1.3,
+    1.4,
+    1.4,
+    1.4,
+    1.5,
+    1.6,
+    1.8,
+    2.0,
+    2.2,
+    2.4,
+    2.4,
+    2.1,
+    1.5,
+)
 _HOUR_CUM = [sum(HOUR_WEIGHTS[: i + 1]) for i in range(24)]
 MIGRATION_WEEK = (dt.date(2025, 1, 13), dt.date(2025, 1, 20))
 
@@ -83,7 +107,9 @@ def _participation(users: list[User], knobs: Knobs, rng: random.Random) -> tuple
     return posts, active
 
 
-def _plant_risers(users: list[User], active: dict[str, list[bool]], knobs: Knobs, rng: random.Random) -> dict[int, float]:
+def _plant_risers(
+    users: list[User], active: dict[str, list[bool]], knobs: Knobs, rng: random.Random
+) -> dict[int, float]:
     """Some Pre-Ban low users gain influence in the Surge (and keep it): Feng et al. Fig. 3."""
     jumps = {}
     for user in users:
@@ -115,8 +141,11 @@ def _assign_counts(users, phase, posts, active, total, knobs: Knobs, rng: random
         raise ValueError(f"{phase}: {total} notes cannot give {len(actives)} active users 3 notes each")
     mean_latent = sum(u.latent[phase] for u in actives) / len(actives)
     weights = [
-        math.exp(math.log(knobs.high_activity_ratio) * (u.tier[phase] == "high")
-                 + 0.25 * (u.latent[phase] - mean_latent) + rng.gauss(0.0, knobs.activity_sd))
+        math.exp(
+            math.log(knobs.high_activity_ratio) * (u.tier[phase] == "high")
+            + 0.25 * (u.latent[phase] - mean_latent)
+            + rng.gauss(0.0, knobs.activity_sd)
+        )
         for u in actives
     ]
     extra = largest_remainder(spare, weights)

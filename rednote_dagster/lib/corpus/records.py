@@ -40,7 +40,9 @@ class RecordBuilder:
         user = note.user
         counts = self._note_counts(note, ts, container.count_style)
         token = None if self.rng.random() < self.knobs.missing_token_prob else xsec_token(f"{note.note_id}:{ts}")
-        last_update = note.last_update_ms if note.last_update_ms < ts else (note.publish_ms if note.last_update_ms else 0)
+        last_update = (
+            note.last_update_ms if note.last_update_ms < ts else (note.publish_ms if note.last_update_ms else 0)
+        )
         head = container.kind == "head"
         record = {
             "note_id": note.note_id,

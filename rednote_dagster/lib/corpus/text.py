@@ -48,7 +48,7 @@ class TextComposer:
             return text
         m = self.rng.choice(words)
         i = m.start() + self.rng.randrange(len(m.group()) - 1)
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
     def _emoji(self, sentiment: int, k: int) -> str:
         return "".join(self.rng.choice(EMOJI[sentiment]) for _ in range(k))
@@ -131,8 +131,9 @@ class TextComposer:
         return self._pick(NOTES["stage"]["zh" if zh else "en"][stage])
 
     # -- comments ----------------------------------------------------------------------------------
-    def comment(self, code: str, sentiment: int, lang: str, emotion: str, stance: str,
-                stages: tuple[str, ...] = ()) -> tuple[str, tuple[str, ...]]:
+    def comment(
+        self, code: str, sentiment: int, lang: str, emotion: str, stance: str, stages: tuple[str, ...] = ()
+    ) -> tuple[str, tuple[str, ...]]:
         """(text, the stages whose phrases it carries). 5 % of comments are nothing but emoji or
         markers: only their rough polarity is readable, and they carry no stage phrase."""
         rng = self.rng

@@ -47,30 +47,86 @@ def crawl_months(snaps: list[NoteSnap]) -> dict[int, list[tuple[int, str]]]:
 
 
 def write_notes(truth: Path, notes: list[Note], months: dict, builder: RecordBuilder, manual: set[int]) -> None:
-    header = ["note_id", "user_id", "code", "category", "sentiment", "tier", "phase", "ny_date",
-              "published_ms", "lang", "type", "first_collection_month", "collection_months",
-              "liked_count", "collected_count", "comment_count", "share_count", "null_counts",
-              "top_level_comments", "sub_comments", "keywords", "head_era", "manual_sample", "stages"]
+    header = [
+        "note_id",
+        "user_id",
+        "code",
+        "category",
+        "sentiment",
+        "tier",
+        "phase",
+        "ny_date",
+        "published_ms",
+        "lang",
+        "type",
+        "first_collection_month",
+        "collection_months",
+        "liked_count",
+        "collected_count",
+        "comment_count",
+        "share_count",
+        "null_counts",
+        "top_level_comments",
+        "sub_comments",
+        "keywords",
+        "head_era",
+        "manual_sample",
+        "stages",
+    ]
     rows = []
     for note in notes:
         crawled = sorted({m for _, m in months[note.idx]})
         counts = builder.true_counts(note)
         subs = sum(1 for c in note.comments if c.parent is not None)
-        rows.append([
-            note.note_id, note.user.user_id, note.code, TOPICS[note.code].category, note.sentiment,
-            note.tier, note.phase, note.ny_date.isoformat(), note.publish_ms, note.lang, note.type,
-            crawled[0], ";".join(crawled), counts["liked_count"], counts["collected_count"],
-            counts["comment_count"], counts["share_count"], int(note.null_interact),
-            len(note.comments) - subs, subs, ";".join(note.keywords), int(note.user.head_era),
-            int(note.idx in manual), ";".join(note.stages),
-        ])
+        rows.append(
+            [
+                note.note_id,
+                note.user.user_id,
+                note.code,
+                TOPICS[note.code].category,
+                note.sentiment,
+                note.tier,
+                note.phase,
+                note.ny_date.isoformat(),
+                note.publish_ms,
+                note.lang,
+                note.type,
+                crawled[0],
+                ";".join(crawled),
+                counts["liked_count"],
+                counts["collected_count"],
+                counts["comment_count"],
+                counts["share_count"],
+                int(note.null_interact),
+                len(note.comments) - subs,
+                subs,
+                ";".join(note.keywords),
+                int(note.user.head_era),
+                int(note.idx in manual),
+                ";".join(note.stages),
+            ]
+        )
     _write_csv(truth / "notes.csv", header, rows)
 
 
 def write_comments(truth: Path, notes: list[Note], months: dict, tau: float, manual: set[str]) -> None:
-    header = ["comment_id", "note_id", "parent_comment_id", "root_comment_id", "sentiment", "lang",
-              "commenter_group", "commenter_id", "create_ms", "like_count", "first_collection_month",
-              "emotion", "stance", "stages", "affect_manual_sample"]
+    header = [
+        "comment_id",
+        "note_id",
+        "parent_comment_id",
+        "root_comment_id",
+        "sentiment",
+        "lang",
+        "commenter_group",
+        "commenter_id",
+        "create_ms",
+        "like_count",
+        "first_collection_month",
+        "emotion",
+        "stance",
+        "stages",
+        "affect_manual_sample",
+    ]
     rows = []
     for note in notes:
         crawls = months[note.idx]
@@ -81,66 +137,128 @@ def write_comments(truth: Path, notes: list[Note], months: dict, tau: float, man
             while root.parent is not None:
                 root = root.parent
             first = crawls[bisect.bisect_right(times, c.create_ms)][1]
-            rows.append([
-                c.comment_id, note.note_id, c.parent.comment_id if c.parent else "", root.comment_id,
-                c.sentiment, c.lang, c.group, c.commenter.user_id, c.create_ms,
-                shown(c.like_final, c.create_ms, last, tau), first,
-                c.emotion, c.stance, ";".join(c.stages), int(c.comment_id in manual),
-            ])
+            rows.append(
+                [
+                    c.comment_id,
+                    note.note_id,
+                    c.parent.comment_id if c.parent else "",
+                    root.comment_id,
+                    c.sentiment,
+                    c.lang,
+                    c.group,
+                    c.commenter.user_id,
+                    c.create_ms,
+                    shown(c.like_final, c.create_ms, last, tau),
+                    first,
+                    c.emotion,
+                    c.stance,
+                    ";".join(c.stages),
+                    int(c.comment_id in manual),
+                ]
+            )
     _write_csv(truth / "comments.csv", header, rows)
 
 
 def write_users(truth: Path, users: list[User]) -> None:
-    header = (["user_id", "creator_hash", "nickname", "created_ms", "viral", "head_era"]
-              + [f"tier_{p}" for p in PHASES] + [f"notes_{p}" for p in PHASES]
-              + [f"latent_{p}" for p in PHASES] + [f"level_{p}" for p in PHASES] + ["followers"])
+    header = (
+        ["user_id", "creator_hash", "nickname", "created_ms", "viral", "head_era"]
+        + [f"tier_{p}" for p in PHASES]
+        + [f"notes_{p}" for p in PHASES]
+        + [f"latent_{p}" for p in PHASES]
+        + [f"level_{p}" for p in PHASES]
+        + ["followers"]
+    )
     rows = []
     for u in users:
-        rows.append([u.user_id, creator_hash(u.user_id), u.nickname, u.created_ms, int(u.viral), int(u.head_era)]
-                    + [u.tier[p] for p in PHASES] + [u.n_notes[p] for p in PHASES]
-                    + [f"{u.latent[p]:.4f}" for p in PHASES] + [f"{u.level[p]:.4f}" for p in PHASES]
-                    + [u.followers])
+        rows.append(
+            [u.user_id, creator_hash(u.user_id), u.nickname, u.created_ms, int(u.viral), int(u.head_era)]
+            + [u.tier[p] for p in PHASES]
+            + [u.n_notes[p] for p in PHASES]
+            + [f"{u.latent[p]:.4f}" for p in PHASES]
+            + [f"{u.level[p]:.4f}" for p in PHASES]
+            + [u.followers]
+        )
     _write_csv(truth / "users.csv", header, rows)
 
 
 def write_timeline(truth: Path, targets) -> None:
     bounds = PhaseBoundaries()
-    _write_csv(truth / "timeline.csv", ["ny_date", "phase", "notes"],
-               [[d.isoformat(), bounds.phase_of(d), n] for d, n in targets])
+    _write_csv(
+        truth / "timeline.csv",
+        ["ny_date", "phase", "notes"],
+        [[d.isoformat(), bounds.phase_of(d), n] for d, n in targets],
+    )
     totals = {p: sum(n for d, n in targets if bounds.phase_of(d) == p) for p in PHASES}
     counts = dict(targets)
-    write_json(truth / "phases.json", {
-        "timezone": "America/New_York",
-        "surge_start": bounds.surge_start.isoformat(),
-        "stabilization_start": bounds.stabilization_start.isoformat(),
-        "rule": "pre_ban: date < surge_start; surge: surge_start <= date < stabilization_start; "
-                "stabilization: date >= stabilization_start",
-        "peak": {"date": PEAK_DATE.isoformat(), "notes": counts[PEAK_DATE]},
-        "trough": {"date": TROUGH_DATE.isoformat(), "notes": counts[TROUGH_DATE]},
-        "notes_per_phase": totals,
-        "first_day": targets[0][0].isoformat(),
-        "last_day": targets[-1][0].isoformat(),
-    })
+    write_json(
+        truth / "phases.json",
+        {
+            "timezone": "America/New_York",
+            "surge_start": bounds.surge_start.isoformat(),
+            "stabilization_start": bounds.stabilization_start.isoformat(),
+            "rule": "pre_ban: date < surge_start; surge: surge_start <= date < stabilization_start; "
+            "stabilization: date >= stabilization_start",
+            "peak": {"date": PEAK_DATE.isoformat(), "notes": counts[PEAK_DATE]},
+            "trough": {"date": TROUGH_DATE.isoformat(), "notes": counts[TROUGH_DATE]},
+            "notes_per_phase": totals,
+            "first_day": targets[0][0].isoformat(),
+            "last_day": targets[-1][0].isoformat(),
+        },
+    )
 
 
 def write_file_truth(truth: Path, stats: list[FileStat], damage: list[DamageRow]) -> None:
-    _write_csv(truth / "files.csv",
-               ["collection_month", "path", "entity", "format", "vintage", "crawler_type", "crawl_date",
-                "records_written", "damaged", "valid", "duplicates_within_month_expected", "new_ids_in_month"],
-               [[s.month, s.path, s.entity, s.fmt, s.vintage, s.crawler_type, s.crawl_date,
-                 s.records_written, s.damaged, s.valid, s.duplicates_within_month, s.new_ids_in_month]
-                for s in stats])
-    _write_csv(truth / "damage.csv",
-               ["collection_month", "path", "record_index", "entity", "kind", "original_id"],
-               [[d.month, d.path, d.record_index, d.entity, d.kind, d.original_id] for d in damage])
+    _write_csv(
+        truth / "files.csv",
+        [
+            "collection_month",
+            "path",
+            "entity",
+            "format",
+            "vintage",
+            "crawler_type",
+            "crawl_date",
+            "records_written",
+            "damaged",
+            "valid",
+            "duplicates_within_month_expected",
+            "new_ids_in_month",
+        ],
+        [
+            [
+                s.month,
+                s.path,
+                s.entity,
+                s.fmt,
+                s.vintage,
+                s.crawler_type,
+                s.crawl_date,
+                s.records_written,
+                s.damaged,
+                s.valid,
+                s.duplicates_within_month,
+                s.new_ids_in_month,
+            ]
+            for s in stats
+        ],
+    )
+    _write_csv(
+        truth / "damage.csv",
+        ["collection_month", "path", "record_index", "entity", "kind", "original_id"],
+        [[d.month, d.path, d.record_index, d.entity, d.kind, d.original_id] for d in damage],
+    )
     summary: dict[tuple[str, str], list[int]] = {}
     for s in stats:
         row = summary.setdefault((s.month, s.entity), [0, 0, 0, 0, 0, 0])
-        for i, value in enumerate((1, s.records_written, s.damaged, s.valid, s.new_ids_in_month, s.duplicates_within_month)):
+        for i, value in enumerate(
+            (1, s.records_written, s.damaged, s.valid, s.new_ids_in_month, s.duplicates_within_month)
+        ):
             row[i] += value
-    _write_csv(truth / "months.csv",
-               ["collection_month", "entity", "files", "records_written", "damaged", "valid", "unique_ids", "duplicates"],
-               [[m, e] + v for (m, e), v in sorted(summary.items())])
+    _write_csv(
+        truth / "months.csv",
+        ["collection_month", "entity", "files", "records_written", "damaged", "valid", "unique_ids", "duplicates"],
+        [[m, e] + v for (m, e), v in sorted(summary.items())],
+    )
 
 
 # -- manual coding -------------------------------------------------------------------------------
@@ -170,11 +288,18 @@ def write_manual(out_dir: Path, sample: list[Note], knobs: Knobs, rng: random.Ra
 # Coders mistake an emotion for its neighbour (contempt / anger, pride / praise / joy, curiosity /
 # neutral) and a side for no side, or no side for either side.
 EMOTION_CONFUSION: dict[str, tuple[str, ...]] = {
-    "contempt": ("anger",), "anger": ("contempt",), "pride": ("praise",), "praise": ("joy", "pride"),
-    "joy": ("praise",), "curiosity": ("neutral",), "neutral": ("curiosity",),
+    "contempt": ("anger",),
+    "anger": ("contempt",),
+    "pride": ("praise",),
+    "praise": ("joy", "pride"),
+    "joy": ("praise",),
+    "curiosity": ("neutral",),
+    "neutral": ("curiosity",),
 }
 STANCE_CONFUSION: dict[str, tuple[str, ...]] = {
-    "pro-china": ("neutral",), "pro-foreign": ("neutral",), "neutral": ("pro-china", "pro-foreign"),
+    "pro-china": ("neutral",),
+    "pro-foreign": ("neutral",),
+    "neutral": ("pro-china", "pro-foreign"),
 }
 
 

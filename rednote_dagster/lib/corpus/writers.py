@@ -142,7 +142,9 @@ class CorpusWriter:
                 items.append(corrupt(base, entry[2], plan.container.fmt))
                 ids.append(None)
                 damaged += 1
-                self.damage.append(DamageRow(plan.month, plan.path, index, plan.entity, entry[2], base[ID_KEY[plan.entity]]))
+                self.damage.append(
+                    DamageRow(plan.month, plan.path, index, plan.entity, entry[2], base[ID_KEY[plan.entity]])
+                )
             else:
                 record = self._build(entry, plan)
                 items.append(record)
@@ -181,8 +183,19 @@ class CorpusWriter:
             else:
                 seen.add(record_id)
                 new += 1
-        self.stats.append(FileStat(
-            plan.month, plan.path, plan.entity, plan.container.fmt, plan.container.vintage,
-            plan.crawler_type, plan.crawl_date.isoformat(), len(items), damaged, len(items) - damaged,
-            duplicates, new,
-        ))
+        self.stats.append(
+            FileStat(
+                plan.month,
+                plan.path,
+                plan.entity,
+                plan.container.fmt,
+                plan.container.vintage,
+                plan.crawler_type,
+                plan.crawl_date.isoformat(),
+                len(items),
+                damaged,
+                len(items) - damaged,
+                duplicates,
+                new,
+            )
+        )

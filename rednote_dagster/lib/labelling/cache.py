@@ -21,22 +21,24 @@ from rednote_dagster.lib.warehouse import KeyedWrite, table_exists
 CACHE_TABLE = "enrich.label_cache"
 CACHE_KEYS = ("scheme", "scheme_fingerprint", "backend", "model_id", "model_revision", "input_hash")
 
-CACHE_SCHEMA = pa.schema([
-    ("scheme", pa.string()),
-    ("scheme_fingerprint", pa.string()),
-    ("backend", pa.string()),
-    ("model_id", pa.string()),
-    ("model_revision", pa.string()),
-    ("input_hash", pa.string()),
-    ("code", pa.string()),
-    ("confidence", pa.float64()),
-    ("probabilities", pa.list_(pa.float64())),
-    ("reason", pa.string()),
-    ("raw_response", pa.string()),
-    ("prompt_tokens", pa.int64()),
-    ("completion_tokens", pa.int64()),
-    ("labelled_at", pa.timestamp("us", tz="UTC")),
-])
+CACHE_SCHEMA = pa.schema(
+    [
+        ("scheme", pa.string()),
+        ("scheme_fingerprint", pa.string()),
+        ("backend", pa.string()),
+        ("model_id", pa.string()),
+        ("model_revision", pa.string()),
+        ("input_hash", pa.string()),
+        ("code", pa.string()),
+        ("confidence", pa.float64()),
+        ("probabilities", pa.list_(pa.float64())),
+        ("reason", pa.string()),
+        ("raw_response", pa.string()),
+        ("prompt_tokens", pa.int64()),
+        ("completion_tokens", pa.int64()),
+        ("labelled_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 
 def input_hash(model_input: str) -> str:
@@ -97,7 +99,7 @@ class LabelRun:
 def label_documents(
     backend: LabelBackend,
     documents: list[Document],
-    cached: Mapping[str, Prediction] | Callable[[list[str]], Mapping[str, Prediction]] = dict(),
+    cached: Mapping[str, Prediction] | Callable[[list[str]], Mapping[str, Prediction]] | None = None,
 ) -> LabelRun:
     """Label ``documents``, calling the model only for inputs not in ``cached``.
 
@@ -105,7 +107,7 @@ def label_documents(
     to prediction, or a function of the hashes that returns one (see :func:`lookup`).
     """
     hashes = [input_hash(backend.model_input(d)) for d in documents]
-    hits = dict(cached(hashes) if callable(cached) else cached)
+    hits = dict(cached(hashes) if callable(cached) else (cached if cached is not None else {}))
     todo: dict[str, Document] = {}
     for h, d in zip(hashes, documents):
         if not d.text.strip():

@@ -15,7 +15,9 @@ TOP_COMMENTS = 10
 def note_document(title: str | None, description: str | None, comments: list[str] | None) -> Document:
     """``text`` (what classifiers and embedders read) is the note itself; the prompt fields add the
     comments, numbered, as in the paper's user prompt."""
-    lines = [f"{i + 1}. {c.strip()}" for i, c in enumerate([c for c in (comments or []) if c and c.strip()][:TOP_COMMENTS])]
+    lines = [
+        f"{i + 1}. {c.strip()}" for i, c in enumerate([c for c in (comments or []) if c and c.strip()][:TOP_COMMENTS])
+    ]
     return Document(
         text=note_text(title, description),
         fields={
@@ -38,6 +40,7 @@ def comment_document(content: str | None, note_title: str | None) -> Document:
 # One query serves every caller: notes (of one collection month, or the latest crawl of each note)
 # with their top comments from the same collection month, most liked first.
 def note_documents_sql(notes_filter: str) -> str:
+    same_crawl = "c.note_id = n.note_id AND c.collection_month = n.collection_month"
     return f"""
         WITH n AS (
             SELECT note_id, collection_month, title, description FROM raw.notes WHERE {notes_filter}
@@ -45,12 +48,12 @@ def note_documents_sql(notes_filter: str) -> str:
             SELECT c.note_id, c.collection_month, c.content,
                    row_number() OVER (PARTITION BY c.note_id, c.collection_month
                                       ORDER BY c.like_count DESC NULLS LAST, c.created_at, c.comment_id) AS rank
-            FROM raw.comments c SEMI JOIN n ON c.note_id = n.note_id AND c.collection_month = n.collection_month
+            FROM raw.comments c SEMI JOIN n ON {same_crawl}
             WHERE trim(coalesce(c.content, '')) <> ''
         )
         SELECT n.note_id, n.collection_month, n.title, n.description,
                list(c.content ORDER BY c.rank) FILTER (WHERE c.content IS NOT NULL) AS comments
-        FROM n LEFT JOIN c ON c.note_id = n.note_id AND c.collection_month = n.collection_month AND c.rank <= {TOP_COMMENTS}
+        FROM n LEFT JOIN c ON {same_crawl} AND c.rank <= {TOP_COMMENTS}
         GROUP BY ALL ORDER BY n.note_id
     """
 
@@ -58,13 +61,16 @@ def note_documents_sql(notes_filter: str) -> str:
 LATEST_CRAWL_FILTER = "(note_id, collection_month) IN (SELECT note_id, max(collection_month) FROM raw.notes GROUP BY 1)"
 
 
-def note_documents(con: duckdb.DuckDBPyConnection, notes_filter: str,
-                   params: list) -> tuple[pl.DataFrame, list[Document]]:
+def note_documents(
+    con: duckdb.DuckDBPyConnection, notes_filter: str, params: list
+) -> tuple[pl.DataFrame, list[Document]]:
     """The notes ``notes_filter`` selects in raw.notes (sorted by note_id), each as a frame row and a
     :func:`note_document`."""
     df = con.sql(note_documents_sql(notes_filter), params=params or None).pl()
-    return df, [note_document(t, d, c) for t, d, c in zip(df["title"].to_list(), df["description"].to_list(),
-                                                           df["comments"].to_list())]
+    return df, [
+        note_document(t, d, c)
+        for t, d, c in zip(df["title"].to_list(), df["description"].to_list(), df["comments"].to_list())
+    ]
 
 
 def current_note_texts(con: duckdb.DuckDBPyConnection, note_ids: list[str]) -> dict[str, str]:
@@ -90,8 +96,10 @@ def comment_documents(con: duckdb.DuckDBPyConnection, month: dt.date) -> tuple[p
 
 def current_comment_texts(con: duckdb.DuckDBPyConnection, comment_ids: list[str]) -> dict[str, str]:
     """Texts of these comments, each from its latest crawl (for training on the manual coding)."""
-    rows = con.execute("""
+    rows = con.execute(
+        """
         SELECT comment_id, content FROM raw.comments WHERE list_contains(?, comment_id)
         QUALIFY row_number() OVER (PARTITION BY comment_id ORDER BY crawled_at DESC, collection_month DESC) = 1""",
-                       [comment_ids]).fetchall()
+        [comment_ids],
+    ).fetchall()
     return {i: comment_document(c, None).text for i, c in rows}

@@ -14,8 +14,9 @@ EMBEDDINGS_TABLE = "enrich.text_embeddings"
 EMBEDDING_KEYS = ("model_id", "model_revision", "input_hash")
 
 
-def stored_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, model_revision: str,
-                      hashes: list[str]) -> dict[str, np.ndarray]:
+def stored_embeddings(
+    con: duckdb.DuckDBPyConnection, model_id: str, model_revision: str, hashes: list[str]
+) -> dict[str, np.ndarray]:
     """The vectors of this model and revision for those of ``hashes`` the table holds, looked up by
     hash (never the whole table: at paper scale that is half a million vectors)."""
     if not table_exists(con, EMBEDDINGS_TABLE):
@@ -25,7 +26,8 @@ def stored_embeddings(con: duckdb.DuckDBPyConnection, model_id: str, model_revis
         found = con.sql(
             f"SELECT e.input_hash, e.embedding FROM {EMBEDDINGS_TABLE} e SEMI JOIN wanted_hashes USING (input_hash)"
             " WHERE e.model_id = ? AND e.model_revision = ?",
-            params=[model_id, model_revision]).pl()
+            params=[model_id, model_revision],
+        ).pl()
     finally:
         con.unregister("wanted_hashes")
     if not found.height:
@@ -50,13 +52,16 @@ def embeddings_upsert(embedder) -> KeyedWrite:
     """Rows for the embeddings ``embedder`` computed since its ``fresh`` set was last cleared, as an
     upsert into enrich.text_embeddings (built from one float32 matrix: no Python float per component)."""
     fresh = sorted(embedder.fresh)
-    matrix = (np.stack([embedder.known[h] for h in fresh]) if fresh
-              else np.zeros((0, embedder.dimension), np.float32)).astype(np.float32, copy=False)
+    matrix = (
+        np.stack([embedder.known[h] for h in fresh]) if fresh else np.zeros((0, embedder.dimension), np.float32)
+    ).astype(np.float32, copy=False)
     vectors = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), matrix.shape[1])
-    data = pa.table({
-        "model_id": pa.array([embedder.model_id] * len(fresh), pa.string()),
-        "model_revision": pa.array([embedder.model_revision] * len(fresh), pa.string()),
-        "input_hash": pa.array(fresh, pa.string()),
-        "embedding": vectors.cast(pa.list_(pa.float32())),
-    })
+    data = pa.table(
+        {
+            "model_id": pa.array([embedder.model_id] * len(fresh), pa.string()),
+            "model_revision": pa.array([embedder.model_revision] * len(fresh), pa.string()),
+            "input_hash": pa.array(fresh, pa.string()),
+            "embedding": vectors.cast(pa.list_(pa.float32())),
+        }
+    )
     return KeyedWrite(EMBEDDINGS_TABLE, data, EMBEDDING_KEYS)

@@ -21,7 +21,12 @@ import numpy as np
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.cache import input_hash
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
-from rednote_dagster.lib.labelling.static_embeddings import STATIC_PREFIX, ensure_distilled, is_static_spec, static_source
+from rednote_dagster.lib.labelling.static_embeddings import (
+    STATIC_PREFIX,
+    ensure_distilled,
+    is_static_spec,
+    static_source,
+)
 from rednote_dagster.lib.labelling.transformers_backend import local_revision
 from rednote_dagster.lib.progress import batched_with_progress
 
@@ -56,22 +61,36 @@ class Embedder:
     ``stored`` finds vectors this model and revision computed before; asked once per encode for the
     texts not known yet, so nothing beyond the run's texts is loaded."""
 
-    def __init__(self, model: str = "", revision: str = "", *, stored: StoredVectors | None = None,
-                 batch_size: int = 64, device: str | None = None, models_dir: Path | None = None):
+    def __init__(
+        self,
+        model: str = "",
+        revision: str = "",
+        *,
+        stored: StoredVectors | None = None,
+        batch_size: int = 64,
+        device: str | None = None,
+        models_dir: Path | None = None,
+    ):
         from sentence_transformers import SentenceTransformer
 
         if is_static_spec(model):
             source_id, source_revision, source = _source(static_source(model), revision)
             if models_dir is None:
                 raise ValueError(f"embedding model {model!r} is distilled on first use: give models_dir")
-            path = ensure_distilled(Path(models_dir), source, source_id, source_revision,
-                                    hub_revision=None if Path(source).is_dir() else revision or None)
+            path = ensure_distilled(
+                Path(models_dir),
+                source,
+                source_id,
+                source_revision,
+                hub_revision=None if Path(source).is_dir() else revision or None,
+            )
             self.model_id, self.model_revision = f"{STATIC_PREFIX}:{source_id}", local_revision(path)
             self.model = SentenceTransformer(str(path), device="cpu")  # a lookup table: no GPU needed
         else:
             self.model_id, self.model_revision, source = _source(model, revision)
-            self.model = SentenceTransformer(source, revision=None if Path(source).is_dir() else revision or None,
-                                             device=device)
+            self.model = SentenceTransformer(
+                source, revision=None if Path(source).is_dir() else revision or None, device=device
+            )
         self.batch_size = batch_size
         self.known: dict[str, np.ndarray] = {}  # input hash → embedding (this run's texts)
         self._stored = stored
@@ -92,8 +111,11 @@ class Embedder:
         # slices of a few batches, so the bar moves while the model works
         for chunk in batched_with_progress(missing, 16 * self.batch_size, f"embedding ({self.model_id})"):
             vectors = self.model.encode(
-                [t for _, t in chunk], batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
+                [t for _, t in chunk],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             ).astype(np.float32)
             self.encoded += len(chunk)
             self.known.update({h: v for (h, _), v in zip(chunk, vectors)})
@@ -114,8 +136,16 @@ def _probabilities_to_predictions(scheme: LabelScheme, probs: np.ndarray) -> lis
 class SupervisedOnEmbeddings(LabelBackend):
     name = "supervised"
 
-    def __init__(self, scheme: LabelScheme, embedder: Embedder, train_texts: Sequence[str],
-                 train_codes: Sequence[str], *, C: float = 4.0, seed: int = 0):
+    def __init__(
+        self,
+        scheme: LabelScheme,
+        embedder: Embedder,
+        train_texts: Sequence[str],
+        train_codes: Sequence[str],
+        *,
+        C: float = 4.0,
+        seed: int = 0,
+    ):
         super().__init__(scheme)
         from sklearn.linear_model import LogisticRegression
 
@@ -129,13 +159,14 @@ class SupervisedOnEmbeddings(LabelBackend):
         self.classifier.fit(embedder.encode(list(train_texts)), list(train_codes))
         self.n_train = len(train_codes)
         # The model is the embedder plus this training set: any change makes a new revision.
-        training = hashlib.sha256(json.dumps(
-            [sorted(zip(map(input_hash, train_texts), train_codes)), C, seed], ensure_ascii=False
-        ).encode()).hexdigest()[:12]
+        training = hashlib.sha256(
+            json.dumps([sorted(zip(map(input_hash, train_texts), train_codes)), C, seed], ensure_ascii=False).encode()
+        ).hexdigest()[:12]
         self.model_id = f"{embedder.model_id}+logreg"
         self.model_revision = f"{embedder.model_revision}+train-{training}"
-        self._columns = [list(self.classifier.classes_).index(c) if c in self.classifier.classes_ else None
-                         for c in scheme.codes]
+        self._columns = [
+            list(self.classifier.classes_).index(c) if c in self.classifier.classes_ else None for c in scheme.codes
+        ]
 
     def _predict(self, documents: list[Document]) -> list[Prediction]:
         raw = self.classifier.predict_proba(self.embedder.encode([d.text for d in documents]))
@@ -150,7 +181,7 @@ class ZeroShotOnEmbeddings(LabelBackend):
         super().__init__(scheme)
         self.embedder = embedder
         self.temperature = temperature
-        self.label_vectors = embedder.encode([f"{l.name}: {l.description}" for l in scheme.labels])
+        self.label_vectors = embedder.encode([f"{label.name}: {label.description}" for label in scheme.labels])
         self.model_id = f"{embedder.model_id}+zero-shot"
         self.model_revision = f"{embedder.model_revision}+t{temperature}"
 

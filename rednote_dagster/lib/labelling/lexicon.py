@@ -162,5 +162,7 @@ class LexiconSentiment(LabelBackend):
         for script, s in self._scores([document.text for document in documents]):
             probabilities = soft_levels(level_position(s, CUTOFFS.get(script, CUTOFFS["en"])))
             best = max(range(5), key=probabilities.__getitem__)
-            out.append(Prediction(code=self.scheme.codes[best], confidence=probabilities[best], probabilities=probabilities))
+            out.append(
+                Prediction(code=self.scheme.codes[best], confidence=probabilities[best], probabilities=probabilities)
+            )
         return out

@@ -59,7 +59,7 @@ def parse_answer(answer: str, codes: tuple[str, ...]) -> str | None:
     # Longest first so a code is never shadowed by a shorter one it starts with ("1" vs "1a").
     for low in sorted(by_lower, key=len, reverse=True):
         if lowered.startswith(low) and len(lowered) > len(low) and not lowered[len(low)].isalnum():
-            rest_tokens = set(re.split(r"[^0-9a-z-]+", lowered[len(low):]))
+            rest_tokens = set(re.split(r"[^0-9a-z-]+", lowered[len(low) :]))
             if any(other in rest_tokens for other in by_lower if other != low):
                 return None
             return by_lower[low]
@@ -189,7 +189,12 @@ class ChatCompletionsBackend(LabelBackend):
         ]
 
     def _payload(self, messages: list[dict[str, str]]) -> dict:
-        return {"model": self.model_id, "temperature": self.temperature, "max_tokens": self.max_tokens, "messages": messages}
+        return {
+            "model": self.model_id,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "messages": messages,
+        }
 
     def model_input(self, document: Document) -> str:
         # Everything that decides the answer (and nothing secret): its hash keys the cache.
@@ -231,7 +236,10 @@ class ChatCompletionsBackend(LabelBackend):
             try:
                 answer = self._ask(client, messages, tokens)
             except _Malformed as exc:
-                return failed(f"malformed response: {exc.reason} after {self.max_attempts} attempts", (exc.body or "")[:RAW_RESPONSE_LIMIT])
+                return failed(
+                    f"malformed response: {exc.reason} after {self.max_attempts} attempts",
+                    (exc.body or "")[:RAW_RESPONSE_LIMIT],
+                )
             except _Retryable as exc:
                 return failed(f"request failed: {exc.reason} after {self.max_attempts} attempts")
             except _Fatal as exc:
@@ -272,7 +280,12 @@ class ChatCompletionsBackend(LabelBackend):
                 self.usage["retries"] += 1
             exc = state.outcome.exception() if state.outcome else None
             reason = exc.reason if isinstance(exc, _Retryable) else type(exc).__name__
-            log.warning("LLM request attempt %d failed (%s); retrying in %.2fs", state.attempt_number, reason, state.upcoming_sleep)
+            log.warning(
+                "LLM request attempt %d failed (%s); retrying in %.2fs",
+                state.attempt_number,
+                reason,
+                state.upcoming_sleep,
+            )
 
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),

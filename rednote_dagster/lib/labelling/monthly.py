@@ -33,7 +33,12 @@ def label_with_warehouse_cache(connect: Connect, backend: LabelBackend, document
 
 
 def label_months(
-    months: Sequence[dt.date], connect: Connect, backend: LabelBackend, embedder, table: str, noun: str,
+    months: Sequence[dt.date],
+    connect: Connect,
+    backend: LabelBackend,
+    embedder,
+    table: str,
+    noun: str,
     documents_of_month: Callable[[dt.date], tuple[pl.DataFrame, list[Document]]],
     rows_of: Callable[[dt.date, pl.DataFrame, list[Document], LabelRun], pl.DataFrame],
     info: Callable[[str], None] = log.info,
@@ -54,8 +59,10 @@ def label_months(
             replace_partitions(con, writes)
         if embedder is not None:
             embedder.fresh.clear()  # stored now: the next month's write carries only its own
-        info(f"{month:%Y-%m} {noun}: {rows.height} rows, {run.cache_hits} cached, "
-             f"{run.cache_misses} labelled by {backend.name}")
+        info(
+            f"{month:%Y-%m} {noun}: {rows.height} rows, {run.cache_hits} cached, "
+            f"{run.cache_misses} labelled by {backend.name}"
+        )
         frames.append(rows)
         runs.append(run)
     return pl.concat(frames), runs

@@ -38,10 +38,18 @@ class SchemeBackend:
     training_ids: set[str] = field(default_factory=set)  # manually coded items the backend was trained on
 
 
-def build_scheme_backend(scheme: LabelScheme, kind: str, *, llm: Callable[[LabelScheme], LabelBackend],
-                         embedder: Callable[[], Embedder], manual_coding: Path, id_column: str,
-                         validation_share: float, texts_of: Callable[[list[str]], dict[str, str]],
-                         info: Callable[[str], None] = log.info) -> SchemeBackend:
+def build_scheme_backend(
+    scheme: LabelScheme,
+    kind: str,
+    *,
+    llm: Callable[[LabelScheme], LabelBackend],
+    embedder: Callable[[], Embedder],
+    manual_coding: Path,
+    id_column: str,
+    validation_share: float,
+    texts_of: Callable[[list[str]], dict[str, str]],
+    info: Callable[[str], None] = log.info,
+) -> SchemeBackend:
     """The backend of ``kind`` (:func:`choose_backend`). Supervised: trained on the items of the manual
     coding's training part that both coders agree on; ``texts_of(ids) -> {id: text}`` fetches their texts."""
     if kind == "llm":
@@ -53,7 +61,9 @@ def build_scheme_backend(scheme: LabelScheme, kind: str, *, llm: Callable[[Label
     codes = consensus(training, id_column)
     text_of = texts_of(codes[id_column].to_list())
     pairs = [(text_of[i], c) for i, c in codes.iter_rows() if i in text_of and text_of[i].strip()]
-    info(f"supervised {scheme.name} backend: {len(pairs)} manually coded training items "
-         f"({codes.height} coded with agreement, validation share {validation_share})")
+    info(
+        f"supervised {scheme.name} backend: {len(pairs)} manually coded training items "
+        f"({codes.height} coded with agreement, validation share {validation_share})"
+    )
     backend = SupervisedOnEmbeddings(scheme, model, [p[0] for p in pairs], [p[1] for p in pairs])
     return SchemeBackend(kind, backend, model, set(codes[id_column]))

@@ -23,7 +23,10 @@ _TOPIC_DESCRIPTIONS = {
     "1a": "the US TikTok ban, censorship of TikTok, the shutdown and Congress or court decisions about it",
     "1b": "learning to use RedNote (Xiaohongshu), the app interface, the algorithm, first posts as a newcomer",
     "2a": "learning Chinese or English, words, pinyin, slang, translation and cultural exchange",
-    "2b": "national identity, stereotypes about Americans or Chinese people, what people were taught about the other country",
+    "2b": (
+        "national identity, stereotypes about Americans or Chinese people, "
+        "what people were taught about the other country"
+    ),
     "2c": "food, cooking, daily lifestyle, prices, fashion, clothes and makeup",
     "3a": "political and social movements, protests, elections, healthcare, government and social issues",
     "3b": "free speech, privacy, data security, surveillance and digital rights",
@@ -72,31 +75,44 @@ def _code_list(labels: tuple[Label, ...]) -> str:
 # little about whom it is aimed at. ``text`` (what embedders read) is the comment alone.
 _COMMENT_CONTEXT = (
     "You are a cross-cultural communication researcher analyzing comments on RedNote (Xiaohongshu) posts "
-    "written during the 2025 migration of foreign \"TikTok refugees\" to the platform. Comments are in "
+    'written during the 2025 migration of foreign "TikTok refugees" to the platform. Comments are in '
     "Chinese, English or both, by Chinese users and by foreign newcomers."
 )
 
 
 def _comment_prompt(what: str, examples: str) -> str:
-    return ("### Post title (context only):\n{title}\n### Comment to classify:\n{comment}\n"
-            f"Please return only the {what} code, e.g., {examples}. Do not include any other text.")
+    return (
+        "### Post title (context only):\n{title}\n### Comment to classify:\n{comment}\n"
+        f"Please return only the {what} code, e.g., {examples}. Do not include any other text."
+    )
 
 
 # Li et al. (2025): the emotions they report (contempt and anger in political threads, pride and
 # praise in cultural ones, curiosity and joy from neutral users) plus a catch-all. The
 # descriptions are ours; zero-shot and the supervised backend read them.
 _EMOTION_LABELS = (
-    Label("contempt", "Contempt", "disdain, mockery or ridicule: looking down on someone, calling people "
-          "ignorant, pathetic or a joke, sneering"),
+    Label(
+        "contempt",
+        "Contempt",
+        "disdain, mockery or ridicule: looking down on someone, calling people ignorant, pathetic or a joke, sneering",
+    ),
     Label("anger", "Anger", "anger, outrage, hostility or irritation: furious, so angry, hate this, annoying"),
     Label("pride", "Pride", "pride in one's own country, people, city or culture: proud, 自豪, 骄傲"),
-    Label("praise", "Praise", "admiration and compliments for the poster or their work: beautiful, talented, "
-          "amazing, well done, so cute"),
-    Label("curiosity", "Curiosity", "interest and questions: asking where, what, how or how much, wanting to "
-          "know more"),
+    Label(
+        "praise",
+        "Praise",
+        "admiration and compliments for the poster or their work: beautiful, talented, amazing, well done, so cute",
+    ),
+    Label(
+        "curiosity", "Curiosity", "interest and questions: asking where, what, how or how much, wanting to know more"
+    ),
     Label("joy", "Joy", "happiness, delight, fun or warmth: laughing, so happy, made my day, glad you are here"),
-    Label("neutral", "Neutral / other", "no clear emotion (a plain remark, following along, a greeting) or a "
-          "feeling not listed here, such as sadness or disappointment"),
+    Label(
+        "neutral",
+        "Neutral / other",
+        "no clear emotion (a plain remark, following along, a greeting) or a "
+        "feeling not listed here, such as sadness or disappointment",
+    ),
 )
 EMOTION = LabelScheme(
     name="emotion",
@@ -112,12 +128,23 @@ EMOTION = LabelScheme(
 
 # Li et al. (2025): Pro-China / Neutral / Pro-Foreign.
 _STANCE_LABELS = (
-    Label("pro-china", "Pro-China", "favours China or Chinese people, its culture, system or way of life, or "
-          "defends China against foreign criticism"),
-    Label("neutral", "Neutral", "takes no side between China and foreign countries, weighs both evenly, or is "
-          "not about countries at all"),
-    Label("pro-foreign", "Pro-Foreign", "favours the US or other foreign countries, their freedoms, system or way "
-          "of life over China's, or criticises China"),
+    Label(
+        "pro-china",
+        "Pro-China",
+        "favours China or Chinese people, its culture, system or way of life, or "
+        "defends China against foreign criticism",
+    ),
+    Label(
+        "neutral",
+        "Neutral",
+        "takes no side between China and foreign countries, weighs both evenly, or is not about countries at all",
+    ),
+    Label(
+        "pro-foreign",
+        "Pro-Foreign",
+        "favours the US or other foreign countries, their freedoms, system or way "
+        "of life over China's, or criticises China",
+    ),
 )
 STANCE = LabelScheme(
     name="stance",

@@ -40,15 +40,23 @@ class _Tagger:
         self.bi_terms, self.tri_terms = [], []
         for kind in range(3):
             before = [("BOS",), ("BOS",)] if kind == 0 else [("BOS",), _TAGS] if kind == 1 else [_TAGS, _TAGS]
-            self.bi_terms.append([
-                (index[t2] * 4 + index[t3], index[t2], index[t3])
-                for t2, t3 in bi_tags if t2 in before[1] and t3 in index
-            ] if kind else [(index[t3], 0, index[t3]) for t2, t3 in bi_tags if t2 == "BOS" and t3 in index])
-            self.tri_terms.append([
-                (i1 * 16 + i2 * 4 + i3, i2 * 4 + i3, i1, i2, i3)
-                for t1, t2, t3 in tri_tags if t1 in before[0] and t2 in before[1] and t3 in index
-                for i1, i2, i3 in [(index.get(t1, 0), index.get(t2, 0), index[t3])]
-            ])
+            self.bi_terms.append(
+                [
+                    (index[t2] * 4 + index[t3], index[t2], index[t3])
+                    for t2, t3 in bi_tags
+                    if t2 in before[1] and t3 in index
+                ]
+                if kind
+                else [(index[t3], 0, index[t3]) for t2, t3 in bi_tags if t2 == "BOS" and t3 in index]
+            )
+            self.tri_terms.append(
+                [
+                    (i1 * 16 + i2 * 4 + i3, i2 * 4 + i3, i1, i2, i3)
+                    for t1, t2, t3 in tri_tags
+                    if t1 in before[0] and t2 in before[1] and t3 in index
+                    for i1, i2, i3 in [(index.get(t1, 0), index.get(t2, 0), index[t3])]
+                ]
+            )
         self.unigram = lru_cache(maxsize=32768)(self._unigram)
         self.bos = (False, None, None, (_BOS,) * 4)
 

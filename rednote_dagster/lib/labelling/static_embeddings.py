@@ -54,11 +54,12 @@ def token_vectors(transformer, tokenizer, batch_size: int = 1024) -> np.ndarray:
     transformer.eval()
     with torch.inference_mode():
         for start in range(0, len(ids), batch_size):
-            chunk = ids[start:start + batch_size, None]
-            input_ids = torch.cat([torch.tensor(prefix).expand(len(chunk), -1), chunk,
-                                   torch.tensor(suffix).expand(len(chunk), -1)], dim=1)
+            chunk = ids[start : start + batch_size, None]
+            input_ids = torch.cat(
+                [torch.tensor(prefix).expand(len(chunk), -1), chunk, torch.tensor(suffix).expand(len(chunk), -1)], dim=1
+            )
             hidden = transformer(input_ids=input_ids, attention_mask=torch.ones_like(input_ids)).last_hidden_state
-            out[start:start + len(chunk)] = hidden.mean(dim=1).float().numpy()
+            out[start : start + len(chunk)] = hidden.mean(dim=1).float().numpy()
     return np.nan_to_num(out)
 
 
@@ -67,11 +68,17 @@ def _special_wrapping(tokenizer) -> tuple[list[int], list[int]]:
     marker = tokenizer.convert_tokens_to_ids(tokenizer.unk_token)
     wrapped = tokenizer(tokenizer.unk_token, add_special_tokens=True)["input_ids"]
     i = wrapped.index(marker)
-    return wrapped[:i], wrapped[i + 1:]
+    return wrapped[:i], wrapped[i + 1 :]
 
 
-def distill(source: str, out_dir: Path, *, revision: str | None = None, pca_dims: int = DISTILL_PARAMS["pca_dims"],
-            sif_coefficient: float = DISTILL_PARAMS["sif_coefficient"]) -> Path:
+def distill(
+    source: str,
+    out_dir: Path,
+    *,
+    revision: str | None = None,
+    pca_dims: int = DISTILL_PARAMS["pca_dims"],
+    sif_coefficient: float = DISTILL_PARAMS["sif_coefficient"],
+) -> Path:
     """Distil the sentence-transformers model ``source`` (a folder or a model id) into ``out_dir``."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
@@ -89,9 +96,17 @@ def distill(source: str, out_dir: Path, *, revision: str | None = None, pca_dims
     out_dir.mkdir(parents=True, exist_ok=True)
     static = StaticEmbedding(tokenizer.backend_tokenizer, embedding_weights=weights.astype(np.float32))
     SentenceTransformer(modules=[static], device="cpu").save(str(out_dir))
-    (out_dir / "distillation.json").write_text(json.dumps(
-        DISTILL_PARAMS | {"pca_dims": dims, "sif_coefficient": sif_coefficient,
-                          "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4)}, indent=2))
+    (out_dir / "distillation.json").write_text(
+        json.dumps(
+            DISTILL_PARAMS
+            | {
+                "pca_dims": dims,
+                "sif_coefficient": sif_coefficient,
+                "explained_variance": round(float(pca.explained_variance_ratio_.sum()), 4),
+            },
+            indent=2,
+        )
+    )
     return out_dir
 
 
@@ -101,8 +116,9 @@ def distilled_dir(models_dir: Path, source_id: str, source_revision: str) -> Pat
     return models_dir / "static_embeddings" / f"{Path(source_id).name}-{key}"
 
 
-def ensure_distilled(models_dir: Path, source: str, source_id: str, source_revision: str,
-                     hub_revision: str | None = None) -> Path:
+def ensure_distilled(
+    models_dir: Path, source: str, source_id: str, source_revision: str, hub_revision: str | None = None
+) -> Path:
     """The static model distilled from the source, distilling it the first time (about a minute on
     two cores for a 30k-token vocabulary). Written to a temporary folder and renamed, so a killed
     run never leaves half a model."""

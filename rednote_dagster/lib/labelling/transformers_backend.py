@@ -27,7 +27,9 @@ DEFAULT_SENTIMENT_REVISION = "0b38380e32bc7c649d021c6763909013b0fdb29e"
 def local_revision(path: Path) -> str:
     """A revision for a model given as a local folder: hash of its config and weight files."""
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt", ".model"}):
+    for file in sorted(
+        p for p in path.rglob("*") if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt", ".model"}
+    ):
         digest.update(file.relative_to(path).as_posix().encode())
         with file.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -91,7 +93,7 @@ class TransformersClassifier(LabelBackend):
             if code is None:
                 raise ValueError(
                     f"model label {name!r} (id {idx}) is not in scheme {self.scheme.name!r} "
-                    f"({', '.join(f'{l.code}={l.name}' for l in self.scheme.labels)}); id2label={id2label}"
+                    f"({', '.join(f'{label.code}={label.name}' for label in self.scheme.labels)}); id2label={id2label}"
                 )
             by_code[code] = int(idx)
         missing = [c for c in self.scheme.codes if c not in by_code]

@@ -56,8 +56,10 @@ def find_browser(settings: PngPreviewSettings) -> tuple[str | None, str | None]:
     for name in BROWSER_NAMES:
         if found := shutil.which(name):
             return found, None
-    return None, (f"no Chrome/Chromium found (none of {', '.join(BROWSER_NAMES)} on PATH, "
-                  f"{BROWSER_PATH_ENV} not set); apt-get install chromium for previews")
+    return None, (
+        f"no Chrome/Chromium found (none of {', '.join(BROWSER_NAMES)} on PATH, "
+        f"{BROWSER_PATH_ENV} not set); apt-get install chromium for previews"
+    )
 
 
 class _Renderer:
@@ -90,9 +92,13 @@ class _Renderer:
             if self.skip:
                 return None, SKIPPED + self.skip
             try:
-                request = pio_json.to_json_plotly({
-                    "figure": fig.to_plotly_json(), "width": width, "height": height or fig.layout.height or 480,
-                }).encode()
+                request = pio_json.to_json_plotly(
+                    {
+                        "figure": fig.to_plotly_json(),
+                        "width": width,
+                        "height": height or fig.layout.height or 480,
+                    }
+                ).encode()
             except Exception as exc:  # not a figure plotly can serialise: this figure only
                 return None, f"{SKIPPED}{type(exc).__name__}: {exc}"[:300]
             budget_left = self.settings.step_budget_s - self.spent
@@ -110,9 +116,16 @@ class _Renderer:
             finally:
                 self.spent += time.monotonic() - started
             if reply is None:
-                why = self._budget_spent() if limit < self.settings.timeout_s else (
-                    f"PNG renderer timed out after {self.settings.timeout_s:g} s on one figure ({PNG_TIMEOUT_ENV})")
-                return None, SKIPPED + self._give_up(f"{why}; the renderer was stopped and the step's other figures are skipped")
+                why = (
+                    self._budget_spent()
+                    if limit < self.settings.timeout_s
+                    else (
+                        f"PNG renderer timed out after {self.settings.timeout_s:g} s on one figure ({PNG_TIMEOUT_ENV})"
+                    )
+                )
+                return None, SKIPPED + self._give_up(
+                    f"{why}; the renderer was stopped and the step's other figures are skipped"
+                )
             kind, body = reply[:1], reply[1:]
             if kind == b"P":
                 return body, None
@@ -143,7 +156,11 @@ class _Renderer:
         with open(self.tmp / "worker.log", "wb") as stderr:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "rednote_dagster.lib.report.png_worker", self.browser],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env, start_new_session=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=env,
+                start_new_session=True,
             )
         os.set_blocking(self.proc.stdin.fileno(), False)
 
@@ -159,7 +176,7 @@ class _Renderer:
                 for key, _ in selector.select(left):
                     if key.fd == stdin:
                         with contextlib.suppress(BlockingIOError):
-                            pending = pending[os.write(stdin, pending):]
+                            pending = pending[os.write(stdin, pending) :]
                         if not pending:
                             selector.unregister(stdin)
                         continue
@@ -170,7 +187,7 @@ class _Renderer:
                     if len(received) >= HEADER.size:
                         size = HEADER.size + HEADER.unpack_from(received)[0]
                         if len(received) >= size:
-                            return bytes(received[HEADER.size:size])
+                            return bytes(received[HEADER.size : size])
         return None
 
     def _kill(self) -> None:
@@ -194,7 +211,10 @@ class _Renderer:
         return self.skip
 
     def _budget_spent(self) -> str:
-        return f"the budget of {self.settings.step_budget_s:g} s for this step's PNG previews is spent ({PNG_STEP_BUDGET_ENV})"
+        return (
+            f"the budget of {self.settings.step_budget_s:g} s for this step's PNG previews "
+            f"is spent ({PNG_STEP_BUDGET_ENV})"
+        )
 
     def _last_log_line(self) -> str:
         if self.tmp is None:

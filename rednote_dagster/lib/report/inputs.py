@@ -63,8 +63,10 @@ def tables_of(sql: str) -> list[str]:
     tables = _parsed_tables(sql)
     undeclared = [t for t in tables if t not in REPORT_INPUTS]
     if undeclared:
-        raise ValueError(f"the report reads {', '.join(undeclared)}, which lib/report/inputs.py "
-                         "REPORT_INPUTS does not list (name tables as schema.table)")
+        raise ValueError(
+            f"the report reads {', '.join(undeclared)}, which lib/report/inputs.py "
+            "REPORT_INPUTS does not list (name tables as schema.table)"
+        )
     return list(tables)
 
 
@@ -81,8 +83,11 @@ def _parsed_tables(sql: str) -> tuple[str, ...]:
         raise ValueError(f"cannot parse report query: {tree.get('error_message')}: {sql}")
     nodes = list(_nodes(tree))
     ctes = {entry["key"] for node in nodes for entry in node.get("cte_map", {}).get("map", [])}
-    names = (f"{node['schema_name']}.{node['table_name']}" if node.get("schema_name") else node["table_name"]
-             for node in nodes if node.get("type") == "BASE_TABLE")
+    names = (
+        f"{node['schema_name']}.{node['table_name']}" if node.get("schema_name") else node["table_name"]
+        for node in nodes
+        if node.get("type") == "BASE_TABLE"
+    )
     return tuple(dict.fromkeys(name for name in names if name not in ctes))
 
 

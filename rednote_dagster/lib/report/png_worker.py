@@ -11,6 +11,7 @@ failed, or ``F`` + why nothing can be rendered (then the worker exits). End of s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -91,10 +92,8 @@ async def serve(browser: str, requests: BinaryIO, replies: BinaryIO) -> None:
                     write_frame(replies, b"E" + describe(exc))
     except Exception as exc:  # the browser did not start (or crashed)
         log.exception("PNG worker failed")
-        try:
+        with contextlib.suppress(OSError):  # images.py already gone
             write_frame(replies, b"F" + describe(exc))
-        except OSError:  # images.py already gone
-            pass
 
 
 def main() -> None:

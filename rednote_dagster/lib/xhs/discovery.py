@@ -50,13 +50,20 @@ def workbook_sources(path: Path, root: Path) -> list[SourceFile] | None:
 
     try:
         sheets = load_workbook(path, read_only=True).sheetnames
-    except Exception:  # noqa: BLE001 - a damaged workbook is reported as skipped, not a crash
+    except Exception:
         return None
     crawler = match.group("crawler").lower()
     return [
-        SourceFile(path=path, relative_path=path.relative_to(root).as_posix(), entity=SHEETS[name], fmt="xlsx",
-                   crawler_type=None if crawler == "none" else crawler, sheet=name)
-        for name in sheets if name in SHEETS
+        SourceFile(
+            path=path,
+            relative_path=path.relative_to(root).as_posix(),
+            entity=SHEETS[name],
+            fmt="xlsx",
+            crawler_type=None if crawler == "none" else crawler,
+            sheet=name,
+        )
+        for name in sheets
+        if name in SHEETS
     ] or None
 
 

@@ -30,19 +30,55 @@ MAX_PAYLOAD_CHARS = 20_000
 # Warehouse column order per entity (the README's table columns first, then our additions).
 OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "note": (
-        "note_id", "collection_month", "author_key", "title", "description", "note_type",
-        "published_at", "last_updated_at", "crawled_at", "liked_count", "collected_count",
-        "comment_count", "share_count", "counts_approximate", "ip_location", "tags", "image_count",
-        "has_video", "source_keywords", "source_file",
+        "note_id",
+        "collection_month",
+        "author_key",
+        "title",
+        "description",
+        "note_type",
+        "published_at",
+        "last_updated_at",
+        "crawled_at",
+        "liked_count",
+        "collected_count",
+        "comment_count",
+        "share_count",
+        "counts_approximate",
+        "ip_location",
+        "tags",
+        "image_count",
+        "has_video",
+        "source_keywords",
+        "source_file",
     ),
     "comment": (
-        "comment_id", "note_id", "parent_comment_id", "collection_month", "author_key", "content",
-        "created_at", "crawled_at", "like_count", "sub_comment_count", "counts_approximate",
-        "ip_location", "picture_count", "source_file",
+        "comment_id",
+        "note_id",
+        "parent_comment_id",
+        "collection_month",
+        "author_key",
+        "content",
+        "created_at",
+        "crawled_at",
+        "like_count",
+        "sub_comment_count",
+        "counts_approximate",
+        "ip_location",
+        "picture_count",
+        "source_file",
     ),
     "creator": (
-        "author_key", "collection_month", "followers", "following", "likes_and_collects",
-        "counts_approximate", "gender", "ip_location", "tags_json", "crawled_at", "source_file",
+        "author_key",
+        "collection_month",
+        "followers",
+        "following",
+        "likes_and_collects",
+        "counts_approximate",
+        "gender",
+        "ip_location",
+        "tags_json",
+        "crawled_at",
+        "source_file",
     ),
 }
 
@@ -88,15 +124,25 @@ def _records_table(
         read_counts[src.relative_path] = result.records_read
         encodings[src.relative_path] = result.encoding
         n = len(result.lines)
-        chunks.append(pa.table({
-            "source_file": pa.repeat(pa.scalar(src.relative_path, pa.string()), n),
-            "file_order": pa.repeat(pa.scalar(file_order, pa.int32()), n),
-            "record_index": result.indices,
-            "line": result.lines,
-        }))
+        chunks.append(
+            pa.table(
+                {
+                    "source_file": pa.repeat(pa.scalar(src.relative_path, pa.string()), n),
+                    "file_order": pa.repeat(pa.scalar(file_order, pa.int32()), n),
+                    "record_index": result.indices,
+                    "line": result.lines,
+                }
+            )
+        )
         reader_rejects.extend((src.relative_path, i, reason, payload) for i, reason, payload in result.rejects)
-    schema = pa.schema([("source_file", pa.string()), ("file_order", pa.int32()),
-                        ("record_index", pa.int64()), ("line", pa.string_view())])
+    schema = pa.schema(
+        [
+            ("source_file", pa.string()),
+            ("file_order", pa.int32()),
+            ("record_index", pa.int64()),
+            ("line", pa.string_view()),
+        ]
+    )
     table = pa.concat_tables(chunks) if chunks else schema.empty_table()
     return table, reader_rejects, read_counts, total_bytes, encodings
 
@@ -160,7 +206,10 @@ def _nothing_read(entity: str) -> tuple[pa.Table, pa.Table, pa.Table, int, pa.Ta
 
 
 def _ingest_files(
-    files: list[SourceFile], collection_month: dt.date, entity: str, pseudonymizer: Pseudonymizer,
+    files: list[SourceFile],
+    collection_month: dt.date,
+    entity: str,
+    pseudonymizer: Pseudonymizer,
 ) -> tuple[pa.Table, pa.Table, pa.Table, int, pa.Table]:
     """The accepted rows, the rejects and the per-file log of ``files``, the bytes read, and the
     per-file details (encoding, ids taken from note_url)."""
@@ -172,21 +221,33 @@ def _ingest_files(
         # as many threads as CPUs this process may run on (affinity, taskset), not the machine's
         con.execute(f"SET threads = {len(os.sched_getaffinity(0))}")
         con.register("records", records)  # read in place: a copy into DuckDB would cost more than the reads
-        con.register("reader_rejects", pa.table({
-            "source_file": pa.array([r[0] for r in reader_rejects], pa.string()),
-            "record_index": pa.array([r[1] for r in reader_rejects], pa.int64()),
-            "reason": pa.array([r[2] for r in reader_rejects], pa.string()),
-            "payload": pa.array([r[3] for r in reader_rejects], pa.string()),
-        }))
+        con.register(
+            "reader_rejects",
+            pa.table(
+                {
+                    "source_file": pa.array([r[0] for r in reader_rejects], pa.string()),
+                    "record_index": pa.array([r[1] for r in reader_rejects], pa.int64()),
+                    "reason": pa.array([r[2] for r in reader_rejects], pa.string()),
+                    "payload": pa.array([r[3] for r in reader_rejects], pa.string()),
+                }
+            ),
+        )
         normalize(con, entity)
 
-        identities = con.sql(
-            "SELECT DISTINCT identity_hash FROM accepted WHERE identity_hash IS NOT NULL"
-        ).to_arrow_table().column(0)
-        con.register("author_map_in", pa.table({
-            "identity_hash": identities,
-            "author_key": pa.array(pseudonymizer.author_keys(identities.to_pylist()), pa.string()),
-        }))
+        identities = (
+            con.sql("SELECT DISTINCT identity_hash FROM accepted WHERE identity_hash IS NOT NULL")
+            .to_arrow_table()
+            .column(0)
+        )
+        con.register(
+            "author_map_in",
+            pa.table(
+                {
+                    "identity_hash": identities,
+                    "author_key": pa.array(pseudonymizer.author_keys(identities.to_pylist()), pa.string()),
+                }
+            ),
+        )
         month = collection_month.isoformat()
         columns = ", ".join(f'"{c}"' for c in OUTPUT_COLUMNS[entity])
         rows = con.sql(f"""
@@ -200,12 +261,17 @@ def _ingest_files(
                    reason, left(payload, {MAX_PAYLOAD_CHARS}) AS payload, length(payload) AS payload_chars
             FROM rejected ORDER BY source_file, record_index
         """).to_arrow_table()
-        con.register("read_counts_in", pa.table({
-            "source_file": pa.array(list(read_counts), pa.string()),
-            "records_read": pa.array(list(read_counts.values()), pa.int64()),
-            "file_order": pa.array(range(len(read_counts)), pa.int32()),
-            "encoding": pa.array(list(encodings.values()), pa.string()),
-        }))
+        con.register(
+            "read_counts_in",
+            pa.table(
+                {
+                    "source_file": pa.array(list(read_counts), pa.string()),
+                    "records_read": pa.array(list(read_counts.values()), pa.int64()),
+                    "file_order": pa.array(range(len(read_counts)), pa.int32()),
+                    "encoding": pa.array(list(encodings.values()), pa.string()),
+                }
+            ),
+        )
         log = con.sql(f"""
             SELECT DATE '{month}' AS collection_month, r.source_file, '{entity}' AS entity,
                    r.records_read,

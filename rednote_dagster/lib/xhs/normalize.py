@@ -23,7 +23,8 @@ from __future__ import annotations
 import duckdb
 
 # --- value macros: the one place where MediaCrawler's value conventions are encoded -----------
-MACROS = r"""
+MACROS = (
+    r"""
 -- Cheap tests first: never lower-case a text just to learn it is not 'None'. A long text or one
 -- that opens with a digit (every id, epoch and count) cannot be a missing-marker; CASE evaluates
 -- a branch only for the rows that reach it.
@@ -78,7 +79,8 @@ CREATE OR REPLACE MACRO xhs_list(v) AS
     CASE WHEN xhs_blank(v) THEN []::VARCHAR[]
          ELSE list_filter(list_transform(string_split(
                   -- DB vintages store the comma-joined string JSON-quoted
-                  CASE WHEN starts_with(trim(v), '"') AND json_valid(trim(v)) THEN json_extract_string(trim(v), '$') ELSE v END,
+                  CASE WHEN starts_with(trim(v), '"') AND json_valid(trim(v))"""
+    r""" THEN json_extract_string(trim(v), '$') ELSE v END,
                   ','), lambda x: trim(x)), lambda x: x <> '') END;
 -- len(xhs_list(v)) without building the list when v is plainly 'a,b,c' (nothing to trim, no
 -- empty item, not JSON-quoted): then it is one more than its commas
@@ -96,6 +98,7 @@ CREATE OR REPLACE MACRO xhs_url_id(url) AS
 CREATE OR REPLACE MACRO xhs_fingerprint(line) AS
     json_object('sha256', sha256(line), 'length', length(line))::VARCHAR;
 """
+)
 
 # The only fields of a record a reject payload may keep: ids of notes and comments, times, counts
 # and the province. No person's id, name, avatar or free text (a title, desc, content or bio can
@@ -104,9 +107,25 @@ CREATE OR REPLACE MACRO xhs_fingerprint(line) AS
 # at most SHOWN_CHARS long (a user id or an avatar URL that slid into a count or time column is
 # longer), else as "(N characters, not shown)". Reasons quote values by the same rule.
 REJECT_FIELDS: tuple[str, ...] = (
-    "note_id", "comment_id", "parent_comment_id", "type", "time", "create_time", "last_update_time",
-    "last_modify_ts", "liked_count", "collected_count", "comment_count", "share_count",
-    "sub_comment_count", "like_count", "follows", "fans", "interaction", "ip_location", "source_keyword",
+    "note_id",
+    "comment_id",
+    "parent_comment_id",
+    "type",
+    "time",
+    "create_time",
+    "last_update_time",
+    "last_modify_ts",
+    "liked_count",
+    "collected_count",
+    "comment_count",
+    "share_count",
+    "sub_comment_count",
+    "like_count",
+    "follows",
+    "fans",
+    "interaction",
+    "ip_location",
+    "source_keyword",
 )
 _ID_FIELDS = {"note_id", "comment_id", "parent_comment_id"}
 SHOWN_CHARS = 20
@@ -116,8 +135,11 @@ def _shown_sql(name: str, value: str) -> str:
     """SQL for what a reject may show of ``value``, the text of field ``name`` (see REJECT_FIELDS)."""
     if name not in REJECT_FIELDS:
         return f"'(' || length({value}) || ' characters, not shown)'"
-    shown = (f"regexp_full_match({value}, '[0-9a-fA-F ]{{0,40}}')" if name in _ID_FIELDS
-             else f"length({value}) <= {SHOWN_CHARS}")
+    shown = (
+        f"regexp_full_match({value}, '[0-9a-fA-F ]{{0,40}}')"
+        if name in _ID_FIELDS
+        else f"length({value}) <= {SHOWN_CHARS}"
+    )
     return f"CASE WHEN {shown} THEN {value} ELSE '(' || length({value}) || ' characters, not shown)' END"
 
 
@@ -132,8 +154,10 @@ def _reject_payload_sql(line: str = "line") -> str:
         f"THEN to_json({_shown_sql(k, f'json_extract_string({safe}, {chr(39)}$.{k}{chr(39)})')}) END"
         for k in REJECT_FIELDS
     )
-    return (f"CASE WHEN json_valid({line}) AND starts_with(ltrim({line}, e' \\t\\r\\n'), '{{') "
-            f"THEN json_merge_patch('{{}}', json_object({pairs}))::VARCHAR ELSE xhs_fingerprint({line}) END")
+    return (
+        f"CASE WHEN json_valid({line}) AND starts_with(ltrim({line}, e' \\t\\r\\n'), '{{') "
+        f"THEN json_merge_patch('{{}}', json_object({pairs}))::VARCHAR ELSE xhs_fingerprint({line}) END"
+    )
 
 
 # what a reject of a record the normaliser judged keeps of it (the readers' own rejects keep only a fingerprint)
@@ -151,17 +175,50 @@ def _quote(name: str) -> str:
 # Fields extracted per entity; order defines f[1], f[2], … below.
 FIELDS: dict[str, tuple[str, ...]] = {
     "note": (
-        "note_id", "type", "title", "desc", "video_url", "time", "last_update_time", "user_id",
-        "creator_hash", "liked_count", "collected_count", "comment_count", "share_count",
-        "ip_location", "image_list", "tag_list", "last_modify_ts", "source_keyword", "note_url",
+        "note_id",
+        "type",
+        "title",
+        "desc",
+        "video_url",
+        "time",
+        "last_update_time",
+        "user_id",
+        "creator_hash",
+        "liked_count",
+        "collected_count",
+        "comment_count",
+        "share_count",
+        "ip_location",
+        "image_list",
+        "tag_list",
+        "last_modify_ts",
+        "source_keyword",
+        "note_url",
     ),
     "comment": (
-        "comment_id", "create_time", "ip_location", "note_id", "content", "user_id", "creator_hash",
-        "sub_comment_count", "pictures", "parent_comment_id", "last_modify_ts", "like_count",
-        "target_comment_id", "note_url",
+        "comment_id",
+        "create_time",
+        "ip_location",
+        "note_id",
+        "content",
+        "user_id",
+        "creator_hash",
+        "sub_comment_count",
+        "pictures",
+        "parent_comment_id",
+        "last_modify_ts",
+        "like_count",
+        "target_comment_id",
+        "note_url",
     ),
     "creator": (
-        "user_id", "gender", "ip_location", "follows", "fans", "interaction", "tag_list",
+        "user_id",
+        "gender",
+        "ip_location",
+        "follows",
+        "fans",
+        "interaction",
+        "tag_list",
         "last_modify_ts",
     ),
 }
@@ -191,7 +248,9 @@ def _fields_sql(entity: str) -> str:
     for name, i in position.items():
         if name == "note_id" and "note_url" in position:
             url = f"f[{position['note_url']}]"
-            columns.append(f"CASE WHEN xhs_blank(f[{i}]) THEN coalesce(xhs_url_id({url}), f[{i}]) ELSE f[{i}] END AS note_id")
+            columns.append(
+                f"CASE WHEN xhs_blank(f[{i}]) THEN coalesce(xhs_url_id({url}), f[{i}]) ELSE f[{i}] END AS note_id"
+            )
             columns.append(f"coalesce(xhs_blank(f[{i}]) AND xhs_url_id({url}) IS NOT NULL, false) AS id_from_url")
         else:
             columns.append(f"f[{i}] AS {name}")
@@ -221,18 +280,23 @@ def _checks_sql(entity: str) -> str:
     """Every reason that applies, judged on the typed values (``typed_*``) next to the raw strings."""
     checks = [
         "CASE WHEN NOT is_json THEN 'invalid JSON (torn or truncated record)' END",
-        "CASE WHEN is_json AND json_kind <> 'OBJECT' THEN 'record is a JSON ' || lower(json_kind) || ', not an object' END",
+        (
+            "CASE WHEN is_json AND json_kind <> 'OBJECT' "
+            "THEN 'record is a JSON ' || lower(json_kind) || ', not an object' END"
+        ),
     ]
     for name, kind in REQUIRED[entity]:
         if kind == "id":
             checks.append(
                 f"CASE WHEN json_kind = 'OBJECT' AND xhs_blank({name}) THEN '{name} missing' "
-                f"WHEN json_kind = 'OBJECT' AND NOT xhs_id_ok({name}) THEN '{name} is not a 24-hex id' || {_quote(name)} END"
+                f"WHEN json_kind = 'OBJECT' AND NOT xhs_id_ok({name}) "
+                f"THEN '{name} is not a 24-hex id' || {_quote(name)} END"
             )
         else:
             checks.append(
                 f"CASE WHEN json_kind = 'OBJECT' AND xhs_blank({name}) THEN '{name} missing' "
-                f"WHEN json_kind = 'OBJECT' AND typed_{name} IS NULL THEN '{name} is not an epoch' || {_quote(name)} END"
+                f"WHEN json_kind = 'OBJECT' AND typed_{name} IS NULL "
+                f"THEN '{name} is not an epoch' || {_quote(name)} END"
             )
     for name in COUNT_FIELDS[entity]:
         checks.append(
@@ -242,7 +306,8 @@ def _checks_sql(entity: str) -> str:
     if entity == "comment":
         checks.append(
             "CASE WHEN json_kind = 'OBJECT' AND NOT xhs_blank(parent_comment_id) AND parent_comment_id <> '0' "
-            f"AND NOT xhs_id_ok(parent_comment_id) THEN 'parent_comment_id is not a 24-hex id' || {_quote('parent_comment_id')} END"
+            "AND NOT xhs_id_ok(parent_comment_id) "
+            f"THEN 'parent_comment_id is not a 24-hex id' || {_quote('parent_comment_id')} END"
         )
     return "concat_ws('; ', " + ", ".join(checks) + ")"
 
@@ -265,8 +330,10 @@ def _surely_valid_sql(entity: str) -> str:
         tests.append(f"regexp_full_match({name}, '[0-9a-fA-F]{{24}}')" if kind == "id" else f"typed_{name} IS NOT NULL")
     tests += [f"(typed_{name} IS NOT NULL OR {name} IS NULL)" for name in COUNT_FIELDS[entity]]
     if entity == "comment":
-        tests.append("(parent_comment_id IS NULL OR parent_comment_id IN ('', '0') "
-                     "OR regexp_full_match(parent_comment_id, '[0-9a-fA-F]{24}'))")
+        tests.append(
+            "(parent_comment_id IS NULL OR parent_comment_id IN ('', '0') "
+            "OR regexp_full_match(parent_comment_id, '[0-9a-fA-F]{24}'))"
+        )
     return " AND ".join(tests)
 
 
@@ -363,11 +430,15 @@ def normalize(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     """
     key = ID_COLUMN[entity]
     # notes keep the search keywords of every copy
-    keywords_table = f"""
+    keywords_table = (
+        f"""
         CREATE OR REPLACE TEMP TABLE keywords AS
         SELECT {key}, list_sort(list_distinct(list(source_keyword))) AS source_keywords
         FROM judged WHERE reason = '' GROUP BY 1;
-    """ if entity == "note" else ""
+    """
+        if entity == "note"
+        else ""
+    )
     keywords = f"LEFT JOIN keywords USING ({key})" if entity == "note" else ""
     keyword_column = ", source_keywords" if entity == "note" else ""
     # One pass parses, judges and types every record, and only its result is stored: each stored

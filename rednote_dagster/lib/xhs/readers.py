@@ -69,8 +69,13 @@ class _Collector:
 
     def done(self) -> FileRead:
         # string views, like the JSONL reader's, so that the files of an entity concatenate
-        return FileRead(pa.array(self.texts, pa.string_view()), pa.array(self.indices, pa.int64()),
-                        self.rejects, self.bytes_read, self.encoding)
+        return FileRead(
+            pa.array(self.texts, pa.string_view()),
+            pa.array(self.indices, pa.int64()),
+            self.rejects,
+            self.bytes_read,
+            self.encoding,
+        )
 
 
 class Undecodable(ValueError):
@@ -103,7 +108,7 @@ def decode(data: bytes) -> tuple[bytes, str]:
         except UnicodeDecodeError as err:
             raise Undecodable(_reason(data, err)) from None
     bom = data.startswith(_BOM)
-    body = data[len(_BOM):] if bom else data
+    body = data[len(_BOM) :] if bom else data
     if _valid_utf8(body):
         return body, "utf-8-sig" if bom else "utf-8"
     try:
@@ -131,8 +136,13 @@ def fingerprint(raw: bytes | str) -> str:
 
 def _undecodable(data: bytes, err: Undecodable) -> FileRead:
     """The whole file as one reject, as a file that is not a JSON array is: it counts as one record read."""
-    return FileRead(pa.array([], pa.string_view()), pa.array([], pa.int64()),
-                    [(0, str(err), fingerprint(data))], len(data), encoding="undecodable")
+    return FileRead(
+        pa.array([], pa.string_view()),
+        pa.array([], pa.int64()),
+        [(0, str(err), fingerprint(data))],
+        len(data),
+        encoding="undecodable",
+    )
 
 
 def read_jsonl(data: bytes) -> FileRead:
@@ -153,7 +163,7 @@ def read_jsonl(data: bytes) -> FileRead:
     kept = np.flatnonzero(ends > starts)
     # Only a line that does not open with '{' can be all whitespace: str.isspace judges those few.
     unusual = kept[buf[starts[kept]] != ord("{")]
-    blank = [i for i in unusual if body[starts[i]:ends[i]].decode().isspace()]
+    blank = [i for i in unusual if body[starts[i] : ends[i]].decode().isspace()]
     if blank:
         kept = np.setdiff1d(kept, blank)
     lines = _string_views(body, starts[kept], ends[kept])
@@ -240,7 +250,11 @@ def _read_array_items(text: str, pos: int, out: _Collector, *, single: bool) -> 
         except json.JSONDecodeError as err:
             remainder = text[pos:]
             out.rejects.append(
-                (index, f"truncated or invalid JSON array: record {index} does not parse ({err.msg})", fingerprint(remainder))
+                (
+                    index,
+                    f"truncated or invalid JSON array: record {index} does not parse ({err.msg})",
+                    fingerprint(remainder),
+                )
             )
             return
         out.add(index, text[pos:end])
@@ -251,7 +265,9 @@ def _read_array_items(text: str, pos: int, out: _Collector, *, single: bool) -> 
         if pos < len(text) and text[pos] == ",":
             pos += 1
         elif pos < len(text) and text[pos] != "]":
-            out.rejects.append((index, "invalid JSON array: expected ',' or ']' between records", fingerprint(text[pos:])))
+            out.rejects.append(
+                (index, "invalid JSON array: expected ',' or ']' between records", fingerprint(text[pos:]))
+            )
             return
 
 
@@ -278,7 +294,9 @@ def read_csv(data: bytes) -> FileRead:
             # nothing of it is kept but its fingerprint
             raw = io.StringIO(newline="")
             csv.writer(raw).writerow(row)
-            out.rejects.append((index, f"CSV row has {len(row)} fields, header has {len(header)}", fingerprint(raw.getvalue())))
+            out.rejects.append(
+                (index, f"CSV row has {len(row)} fields, header has {len(header)}", fingerprint(raw.getvalue()))
+            )
         else:
             out.add(index, to_json(row))
         index += 1
