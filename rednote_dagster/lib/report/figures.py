@@ -186,24 +186,32 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-# -- Figure 4 ---------------------------------------------------------------------------------------
-def topic_share_figure(shares: pl.DataFrame) -> go.Figure:
-    """Share of each topic code in high- vs low-influence users' notes."""
-    data = shares.filter(pl.col("tier").is_in(["high", "low"])).sort("code", descending=True)
+def _tier_bars_by_code(data: pl.DataFrame, value: str, notes: str, value_format: str) -> go.Figure:
+    """Horizontal bars per topic code, one trace per tier (high, low): Figures 4 and 7."""
     fig = go.Figure()
     for tier in ("high", "low"):
         part = data.filter(pl.col("tier") == tier)
         fig.add_trace(
             go.Bar(
                 y=[f"{c} {n}" for c, n in part.select("code", "code_name").iter_rows()],
-                x=part["share"].to_list(),
+                x=part[value].to_list(),
                 orientation="h",
                 name=TIER_LABELS[tier],
                 marker_color=TIER_COLOURS[tier],
-                customdata=part["notes"].to_list(),
-                hovertemplate="%{y}: %{x:.1%} (%{customdata} notes)<extra>" + TIER_LABELS[tier] + "</extra>",
+                customdata=part[notes].to_list(),
+                hovertemplate=(
+                    f"%{{y}}: %{{x:{value_format}}} (%{{customdata}} notes)<extra>{TIER_LABELS[tier]}</extra>"
+                ),
             )
         )
+    return fig
+
+
+# -- Figure 4 ---------------------------------------------------------------------------------------
+def topic_share_figure(shares: pl.DataFrame) -> go.Figure:
+    """Share of each topic code in high- vs low-influence users' notes."""
+    data = shares.filter(pl.col("tier").is_in(["high", "low"])).sort("code", descending=True)
+    fig = _tier_bars_by_code(data, "share", "notes", ".1%")
     return _finish(
         fig,
         "Figure 4. Topic proportion by influence level",
@@ -282,20 +290,7 @@ def sentiment_by_topic_influence_figure(sentiment: pl.DataFrame) -> go.Figure:
     data = sentiment.filter(pl.col("tier").is_in(["high", "low"]) & pl.col("mean_score").is_not_null()).sort(
         "code", descending=True
     )
-    fig = go.Figure()
-    for tier in ("high", "low"):
-        part = data.filter(pl.col("tier") == tier)
-        fig.add_trace(
-            go.Bar(
-                y=[f"{c} {n}" for c, n in part.select("code", "code_name").iter_rows()],
-                x=part["mean_score"].to_list(),
-                orientation="h",
-                name=TIER_LABELS[tier],
-                marker_color=TIER_COLOURS[tier],
-                customdata=part["notes_passing"].to_list(),
-                hovertemplate="%{y}: %{x:.2f} (%{customdata} notes)<extra>" + TIER_LABELS[tier] + "</extra>",
-            )
-        )
+    fig = _tier_bars_by_code(data, "mean_score", "notes_passing", ".2f")
     return _finish(
         fig,
         "Figure 7. Sentiment of high vs low influence users' notes by topic",
