@@ -32,35 +32,14 @@ from rednote_dagster.lib.phases import PhaseBoundaries
 from rednote_dagster.lib.sampling import allocate_quotas, sample_posts, with_hashtags
 from rednote_dagster.lib.stages import STAGES, stages_in
 from rednote_dagster.lib.taxonomy import topic_group
+from tests.xhs_samples import NOTE_KEYS as SAMPLE_NOTE_KEYS
 
 NY = ZoneInfo("America/New_York")
 HEX24 = re.compile(r"^[0-9a-f]{24}$")
 ID_KEY = {"note": "note_id", "comment": "comment_id", "creator": "user_id"}
 BROKEN = object()  # an unrecoverable remainder (truncated array tail, torn JSONL line)
 
-NOTE_KEYS = [
-    "note_id",
-    "type",
-    "title",
-    "desc",
-    "video_url",
-    "time",
-    "last_update_time",
-    "user_id",
-    "nickname",
-    "avatar",
-    "liked_count",
-    "collected_count",
-    "comment_count",
-    "share_count",
-    "ip_location",
-    "image_list",
-    "tag_list",
-    "last_modify_ts",
-    "note_url",
-    "source_keyword",
-    "xsec_token",
-]
+NOTE_KEYS = list(SAMPLE_NOTE_KEYS)  # MediaCrawler's note fields, as the reader tests use them
 COMMENT_KEYS = [
     "comment_id",
     "create_time",
