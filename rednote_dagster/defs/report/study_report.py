@@ -20,6 +20,12 @@ KEY = dg.AssetKey(["report", "study_report"])
 REPO = Path(__file__).resolve().parents[3]
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=10, check=True
+    ).stdout.strip()
+
+
 def code_version() -> str:
     """Package version plus the git commit (``+dirty`` with uncommitted changes) when run from a checkout."""
     try:
@@ -27,20 +33,8 @@ def code_version() -> str:
     except PackageNotFoundError:
         base = "unknown"
     try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
+        commit = _git("rev-parse", "--short=12", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return base
     return f"{base} (git {commit}{'+dirty' if dirty else ''})"
