@@ -1,6 +1,8 @@
 """What every labelling asset shares on the Dagster side: its backend from the resources, its months
 from the partition window, and its metadata. The work is in ``lib/labelling/``."""
 
+import json
+
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -85,6 +87,9 @@ def label_months_metadata(rows: pl.DataFrame, runs: list[LabelRun]) -> dict[str,
         "texts_per_second": dg.MetadataValue.float(round(misses / seconds, 1) if seconds else 0.0),
         "dagster/partition_row_count": dg.MetadataValue.int(rows.height),
     }
+    if "features" in last:  # the supervised backend: what it learned from, chosen by cross-validated κ
+        metadata["supervised_features"] = dg.MetadataValue.text(last["features"])
+        metadata["supervised_cv_kappa"] = dg.MetadataValue.json(json.loads(last["cv_kappa"]))
     if "code" in rows.columns:
         metadata["unknown"] = dg.MetadataValue.int(int(rows["code"].is_null().sum()))
     return metadata

@@ -5,8 +5,9 @@
   static model distilled from one of those (``static``: ~40× faster on CPU, less accurate).
   Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already kept
   (``embedding_store.WarehouseEmbeddings``), so a text is embedded once per model revision.
-* :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings of
-  manually coded documents; the offline default when manual codes exist.
+* :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings and/or the
+  character n-grams of manually coded documents, chosen by cross-validated κ; the offline default
+  when manual codes exist.
 * :class:`ZeroShotOnEmbeddings` — cosine similarity to each label's "name: description",
   softmax-ed; when nothing is coded by hand.
 """
@@ -133,7 +134,81 @@ def _probabilities_to_predictions(scheme: LabelScheme, probs: np.ndarray) -> lis
     ]
 
 
+# What the supervised backend learns from. Character n-grams carry Chinese words (no spaces to split on)
+# and the platform's bracketed emoticons ([哈哈], [笑哭R]); sentence embeddings carry meaning across
+# wording. Which serves a scheme best is measured on the researcher's own coding (choose_features).
+FEATURE_SETS = ("embeddings", "char-ngrams", "char-ngrams+embeddings")
+CV_FOLDS = 5
+
+
+def _char_ngrams():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, max_features=200_000)
+
+
+class _TextClassifier:
+    """Logistic regression over one of :data:`FEATURE_SETS`; embeddings come precomputed (``vectors``)."""
+
+    def __init__(self, features: str, *, C: float, seed: int):
+        from sklearn.linear_model import LogisticRegression
+
+        if features not in FEATURE_SETS:
+            raise ValueError(f"features must be one of {FEATURE_SETS}, not {features!r}")
+        self.features = features
+        self.ngrams = _char_ngrams() if "char-ngrams" in features else None
+        self.model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", random_state=seed)
+
+    def _matrix(self, texts: Sequence[str], vectors: np.ndarray, *, fit: bool):
+        if self.ngrams is None:
+            return vectors
+        from scipy.sparse import csr_matrix, hstack
+
+        grams = self.ngrams.fit_transform(texts) if fit else self.ngrams.transform(texts)
+        return grams if self.features == "char-ngrams" else hstack([grams, csr_matrix(vectors)]).tocsr()
+
+    def fit(self, texts: Sequence[str], vectors: np.ndarray, codes: Sequence[str]) -> "_TextClassifier":
+        self.model.fit(self._matrix(texts, vectors, fit=True), list(codes))
+        return self
+
+    def predict_proba(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        return self.model.predict_proba(self._matrix(texts, vectors, fit=False))
+
+    def predict(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        return self.model.predict(self._matrix(texts, vectors, fit=False))
+
+
+def choose_features(
+    texts: Sequence[str], vectors: np.ndarray, codes: Sequence[str], *, C: float = 4.0, seed: int = 0
+) -> tuple[str, dict[str, float]]:
+    """The feature set with the highest cross-validated Cohen's κ on the training items (stratified
+    folds), and every candidate's κ. A tie goes to the earlier, simpler set. With fewer than two items
+    in some class nothing can be cross-validated: both kinds of feature together, and no κ."""
+    from collections import Counter
+
+    from sklearn.metrics import cohen_kappa_score
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = min(CV_FOLDS, min(Counter(codes).values()))
+    if folds < 2:
+        return "char-ngrams+embeddings", {}
+    texts, codes = np.asarray(list(texts), dtype=object), np.asarray(list(codes), dtype=object)
+    splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(texts, codes))
+    kappas = {}
+    for features in FEATURE_SETS:
+        predicted = np.empty(len(codes), dtype=object)
+        for fit_rows, held_rows in splits:
+            model = _TextClassifier(features, C=C, seed=seed).fit(texts[fit_rows], vectors[fit_rows], codes[fit_rows])
+            predicted[held_rows] = model.predict(texts[held_rows], vectors[held_rows])
+        kappas[features] = round(float(cohen_kappa_score(codes, predicted)), 4)
+    return max(FEATURE_SETS, key=lambda f: (kappas[f], -FEATURE_SETS.index(f))), kappas
+
+
 class SupervisedOnEmbeddings(LabelBackend):
+    """Logistic regression on the manually coded items, over sentence embeddings, character n-grams or
+    both (``features="auto"``: :func:`choose_features` on the training items). The choice and the
+    cross-validated κ of every candidate are kept (``features``, ``cv_kappa``) and named in the model id."""
+
     name = "supervised"
 
     def __init__(
@@ -143,35 +218,42 @@ class SupervisedOnEmbeddings(LabelBackend):
         train_texts: Sequence[str],
         train_codes: Sequence[str],
         *,
+        features: str = "auto",
         C: float = 4.0,
         seed: int = 0,
     ):
         super().__init__(scheme)
-        from sklearn.linear_model import LogisticRegression
-
         unknown = sorted(set(train_codes) - set(scheme.codes))
         if unknown:
             raise ValueError(f"training codes {unknown} are not in scheme {scheme.name!r}")
         if len(set(train_codes)) < 2:
             raise ValueError("the supervised backend needs manual codes of at least two classes")
         self.embedder = embedder
-        self.classifier = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", random_state=seed)
-        self.classifier.fit(embedder.encode(list(train_texts)), list(train_codes))
+        vectors = embedder.encode(list(train_texts))
+        if features == "auto":
+            features, self.cv_kappa = choose_features(train_texts, vectors, train_codes, C=C, seed=seed)
+        else:
+            self.cv_kappa = {}
+        self.features = features
+        self.classifier = _TextClassifier(features, C=C, seed=seed).fit(list(train_texts), vectors, train_codes)
         self.n_train = len(train_codes)
-        # The model is the embedder plus this training set: any change makes a new revision.
+        # The model is the embedder, the features and this training set: any change makes a new revision.
         training = hashlib.sha256(
             json.dumps([sorted(zip(map(input_hash, train_texts), train_codes)), C, seed], ensure_ascii=False).encode()
         ).hexdigest()[:12]
-        self.model_id = f"{embedder.model_id}+logreg"
+        self.model_id = f"{embedder.model_id}+{features}+logreg"
         self.model_revision = f"{embedder.model_revision}+train-{training}"
-        self._columns = [
-            list(self.classifier.classes_).index(c) if c in self.classifier.classes_ else None for c in scheme.codes
-        ]
+        classes = list(self.classifier.model.classes_)
+        self._columns = [classes.index(c) if c in classes else None for c in scheme.codes]
 
     def _predict(self, documents: list[Document]) -> list[Prediction]:
-        raw = self.classifier.predict_proba(self.embedder.encode([d.text for d in documents]))
+        texts = [d.text for d in documents]
+        raw = self.classifier.predict_proba(texts, self.embedder.encode(texts))
         probs = np.column_stack([raw[:, j] if j is not None else np.zeros(len(documents)) for j in self._columns])
         return _probabilities_to_predictions(self.scheme, probs)
+
+    def describe(self) -> dict[str, str]:
+        return super().describe() | {"features": self.features, "cv_kappa": json.dumps(self.cv_kappa)}
 
 
 class ZeroShotOnEmbeddings(LabelBackend):

@@ -66,4 +66,5 @@ def build_scheme_backend(
         f"({codes.height} coded with agreement, validation share {validation_share})"
     )
     backend = SupervisedOnEmbeddings(scheme, model, [p[0] for p in pairs], [p[1] for p in pairs])
+    info(f"supervised {scheme.name} backend learns from {backend.features} (cross-validated κ {backend.cv_kappa})")
     return SchemeBackend(kind, backend, model, set(codes[id_column]))

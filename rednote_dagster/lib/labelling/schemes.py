@@ -97,7 +97,7 @@ _EMOTION_LABELS = (
         "disdain, mockery or ridicule: looking down on someone, calling people ignorant, pathetic or a joke, sneering",
     ),
     Label("anger", "Anger", "anger, outrage, hostility or irritation: furious, so angry, hate this, annoying"),
-    Label("pride", "Pride", "pride in one's own country, people, city or culture: proud, 自豪, 骄傲"),
+    Label("pride", "Pride", "pride in one's own country, people, city or culture; being proud of it"),
     Label(
         "praise",
         "Praise",
