@@ -13,7 +13,7 @@ from rednote_dagster.lib.labelling.embeddings import (
     choose_features,
 )
 from rednote_dagster.lib.labelling.scheme import Document
-from rednote_dagster.lib.labelling.schemes import TAXONOMY
+from rednote_dagster.lib.labelling.schemes import EMOTION, TAXONOMY
 from tests.tiny_models import tiny_sentence_encoder
 
 POOLS = {
@@ -102,6 +102,26 @@ def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
     assert run.backend["backend"] == "zero-shot" and run.cache_misses == 3
 
 
+def test_zero_shot_refuses_text_in_a_language_its_encoder_was_not_validated_for():
+    """MiniLM is an English model: Chinese texts get no code and a reason, never a chance label."""
+    backend = ZeroShotOnEmbeddings(EMOTION, Embedder())
+    run = label_documents(
+        backend,
+        [
+            Document("I am so proud of my city, best day ever"),
+            Document("今天去了新开的火锅店，太好吃了，下次还来"),
+            Document("终于等到你 RedNote, welcome TikTok refugees 欢迎欢迎"),
+        ],
+    )
+    english, chinese, mixed = run.predictions
+    assert english.code in EMOTION.codes and mixed.code in EMOTION.codes
+    assert chinese.code is None and "not validated for 'zh'" in chinese.reason
+    assert "manual/emotion_coding.csv" in chinese.reason and backend.refused == 1
+    assert run.backend["zero_shot_languages"] == "en,mixed,none"
+    # an encoder the user brings is not gated; a gate can be given explicitly
+    assert ZeroShotOnEmbeddings(EMOTION, Embedder(), languages=frozenset({"zh"})).refusal("hello world")
+
+
 def test_vectors_stored_in_the_warehouse_are_looked_up_not_recomputed(tiny_embedder, tmp_path):
     from dagster_duckdb import DuckDBResource
 
@@ -131,7 +151,7 @@ def test_label_descriptions_favour_no_language():
     every text of that language to it (Chinese words in one emotion once drew 97 % of Chinese posts)."""
     import re
 
-    from rednote_dagster.lib.labelling.schemes import EMOTION, SENTIMENT, STANCE
+    from rednote_dagster.lib.labelling.schemes import SENTIMENT, STANCE
 
     for scheme in (SENTIMENT, TAXONOMY, EMOTION, STANCE):
         for label in scheme.labels:

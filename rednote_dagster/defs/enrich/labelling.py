@@ -90,6 +90,8 @@ def label_months_metadata(rows: pl.DataFrame, runs: list[LabelRun]) -> dict[str,
     if "features" in last:  # the supervised backend: what it learned from, chosen by cross-validated κ
         metadata["supervised_features"] = dg.MetadataValue.text(last["features"])
         metadata["supervised_cv_kappa"] = dg.MetadataValue.json(json.loads(last["cv_kappa"]))
+    if "zero_shot_languages" in last:  # texts in other languages are left uncoded, with the reason
+        metadata["zero_shot_languages"] = dg.MetadataValue.text(last["zero_shot_languages"])
     if "code" in rows.columns:
         metadata["unknown"] = dg.MetadataValue.int(int(rows["code"].is_null().sum()))
     return metadata

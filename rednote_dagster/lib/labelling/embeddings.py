@@ -28,6 +28,7 @@ from rednote_dagster.lib.labelling.static_embeddings import (
     is_static_spec,
     static_source,
 )
+from rednote_dagster.lib.labelling.text import script_of
 from rednote_dagster.lib.labelling.transformers_backend import local_revision
 from rednote_dagster.lib.progress import batched_with_progress
 
@@ -256,19 +257,61 @@ class SupervisedOnEmbeddings(LabelBackend):
         return super().describe() | {"features": self.features, "cv_kappa": json.dumps(self.cv_kappa)}
 
 
+# The written languages in which an encoder's zero-shot coding was measured above chance on
+# human-labelled social text (benchmarks/real_text.py; docs/real_text.md). all-MiniLM-L6-v2 is an
+# English model: on Chinese Weibo emotion its zero-shot κ is about 0. Encoders not listed here are
+# the user's choice and are not gated.
+ZERO_SHOT_LANGUAGES: dict[str, frozenset[str]] = {
+    BUNDLED_MINILM: frozenset({"en", "mixed", "none"}),
+    f"{STATIC_PREFIX}:{BUNDLED_MINILM}": frozenset({"en", "mixed", "none"}),
+}
+
+
 class ZeroShotOnEmbeddings(LabelBackend):
+    """Cosine similarity to each label's "name: description", softmax-ed. Texts in a language the
+    encoder was not validated for (:data:`ZERO_SHOT_LANGUAGES`) get no code and a reason saying what
+    to do instead; they are never coded by chance."""
+
     name = "zero-shot"
 
-    def __init__(self, scheme: LabelScheme, embedder: Embedder, *, temperature: float = 0.05):
+    def __init__(
+        self,
+        scheme: LabelScheme,
+        embedder: Embedder,
+        *,
+        temperature: float = 0.05,
+        languages: frozenset[str] | None = None,
+    ):
         super().__init__(scheme)
         self.embedder = embedder
         self.temperature = temperature
+        self.languages = ZERO_SHOT_LANGUAGES.get(embedder.model_id) if languages is None else languages
         self.label_vectors = embedder.encode([f"{label.name}: {label.description}" for label in scheme.labels])
         self.model_id = f"{embedder.model_id}+zero-shot"
         self.model_revision = f"{embedder.model_revision}+t{temperature}"
+        self.refused = 0  # documents left uncoded for their language, over the backend's lifetime
+
+    def refusal(self, text: str) -> str | None:
+        """Why this text gets no zero-shot code, or None when it gets one."""
+        language = script_of(text)
+        if self.languages is None or language in self.languages:
+            return None
+        return (
+            f"zero-shot on {self.embedder.model_id} is not validated for {language!r} text "
+            f"(validated: {', '.join(sorted(self.languages))}); code a sample by hand "
+            f"(manual/{self.scheme.name}_coding.csv) for the supervised backend, or configure an LLM"
+        )
 
     def _predict(self, documents: list[Document]) -> list[Prediction]:
-        sims = self.embedder.encode([d.text for d in documents]) @ self.label_vectors.T
+        refusals = [self.refusal(d.text) for d in documents]
+        coded = [d for d, r in zip(documents, refusals) if r is None]
+        self.refused += len(documents) - len(coded)
+        sims = self.embedder.encode([d.text for d in coded]) @ self.label_vectors.T
         logits = sims / self.temperature
         probs = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return _probabilities_to_predictions(self.scheme, probs / probs.sum(axis=1, keepdims=True))
+        predictions = iter(_probabilities_to_predictions(self.scheme, probs / probs.sum(axis=1, keepdims=True)))
+        return [Prediction(code=None, reason=r) if r else next(predictions) for r in refusals]
+
+    def describe(self) -> dict[str, str]:
+        languages = "all (not gated)" if self.languages is None else ",".join(sorted(self.languages))
+        return super().describe() | {"zero_shot_languages": languages}
