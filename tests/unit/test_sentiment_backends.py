@@ -159,10 +159,12 @@ def test_lexicon_backend_reads_english_and_chinese():
 
 
 def test_lexicon_levels_follow_the_cutoffs():
-    cuts = CUTOFFS["en"]
-    for s, level in [(-0.9, -2), (-0.3, -1), (0.2, 0), (0.6, 1), (0.95, 2)]:
-        probs = soft_levels(level_position(s, cuts))
-        assert int(np.argmax(probs)) - 2 == level
+    for cuts in CUTOFFS.values():
+        edges = [-1.0, *cuts, 1.0]
+        for level in range(-2, 3):
+            s = (edges[level + 2] + edges[level + 3]) / 2  # the middle of the level's span
+            probs = soft_levels(level_position(s, cuts))
+            assert int(np.argmax(probs)) - 2 == level
     assert max(soft_levels(0.0)) == pytest.approx(0.787, abs=0.01)
     assert max(soft_levels(0.5)) == pytest.approx(0.49, abs=0.01)
 
