@@ -279,7 +279,8 @@ def quality(warehouse: Path, inbox: Path) -> dict[str, float]:
                            FROM enrich.note_topics GROUP BY 1) n JOIN truth_notes t USING (note_id)""").fetchall()
         out["taxonomy κ vs planted"] = cohen_kappa_score(*zip(*pairs))
         ((out["taxonomy κ vs human consensus"],),) = con.sql(
-            "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code'"
+            "SELECT kappa FROM analysis.coding_agreement WHERE label_table = 'enrich.note_topics' "
+            "AND language = 'all' AND comparison = 'model_vs_consensus' AND level = 'code'"
         ).fetchall()
         for scheme in ("emotion", "stance"):
             pairs = con.sql(f"""SELECT l.code, t.{scheme} FROM enrich.comment_{scheme} l JOIN truth_comments t

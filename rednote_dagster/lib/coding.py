@@ -1,40 +1,74 @@
 """Manual coding and agreement (Feng et al. §4.2: two coders, 20 % of notes; κ validation).
 
-Input: ``$REDNOTE_DATA_DIR/manual/taxonomy_coding.csv`` with columns note_id, coder, code (the
-readers also take comment codings: comment_id, coder, code over the emotion or stance codes).
-The manually coded notes are split once, deterministically by a hash of the note id, into a
-training part (what the supervised backend learns from) and a held-out validation part (where
-the model is compared with the humans). Agreement is Cohen's κ from scikit-learn: overall on
-codes, overall on the 7 categories, and per category one-vs-rest (is it category c or not), each
-with its N; plus inter-coder κ.
+Input, in ``$REDNOTE_DATA_DIR/manual/`` (:data:`CODED_TABLES` says which label table each validates):
+
+* ``taxonomy_coding.csv``: note_id, coder, code (the taxonomy's codes);
+* ``emotion_coding.csv``, ``stance_coding.csv``: comment_id, coder, code (the scheme's codes);
+* ``sentiment_coding.csv``: entity, id, coder, code — notes and comments in one file, ``entity`` saying
+  which (``note`` / ``comment``) and ``code`` the level −2 … 2. Sentiment is the one scheme labelled on
+  both, and one coder codes one item's feeling the same way whatever it is; an id names one item only
+  (RedNote's note and comment ids are distinct object ids), which the reader checks.
+
+The manually coded items are split once, deterministically by a hash of the id, into a training part
+(what the supervised backend learns from) and a held-out validation part (where the model is compared
+with the humans). Agreement is Cohen's κ from scikit-learn, each with its N: model vs each coder and
+vs their consensus on the validation part, and coder vs coder on every doubly coded item; for the
+taxonomy also on the 7 categories and per category one-vs-rest (is it category c or not). Every
+figure is given over all items and per written language of the item's text (``script_of``: zh / en /
+mixed / none), so a model that is good on English and at chance on Chinese shows as such.
 """
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from sklearn.metrics import cohen_kappa_score
 
+from rednote_dagster.lib.labelling.documents import current_comment_texts, current_note_texts
+from rednote_dagster.lib.labelling.scheme import LabelScheme
+from rednote_dagster.lib.labelling.schemes import EMOTION, SENTIMENT, STANCE, TAXONOMY
+from rednote_dagster.lib.labelling.text import script_of
 from rednote_dagster.lib.taxonomy import CATEGORIES, TOPIC_CODES, category_of
 
+ENTITIES = ("note", "comment")
+# script_of's values: the languages agreement is broken down by ("all" is every item)
+LANGUAGES = ("zh", "en", "mixed", "none")
+# A language's κ decides the gate only from this many held-out items up: below it one disagreement
+# moves κ by more than ~0.05 and the figure is shown, not judged.
+MIN_LANGUAGE_N = 30
 
-def read_manual_coding(path: Path, codes: Sequence[str] = TOPIC_CODES, id_col: str = "note_id") -> pl.DataFrame:
+
+def read_manual_coding(
+    path: Path, codes: Sequence[str] = TOPIC_CODES, id_col: str = "note_id", *, entities: Sequence[str] = ()
+) -> pl.DataFrame:
     """<id_col>, coder, code — codes checked against ``codes``, the taxonomy by default (a bad code
-    is an error, not a guess). Comment codings (emotion, stance) use id_col="comment_id"."""
-    df = pl.read_csv(path, schema_overrides={id_col: pl.String, "coder": pl.String, "code": pl.String})
-    missing = {id_col, "coder", "code"} - set(df.columns)
+    is an error, not a guess). Comment codings (emotion, stance) use id_col="comment_id". With
+    ``entities`` (the sentiment coding: id_col="id") the file has an ``entity`` column too, each value
+    one of ``entities``, kept first in the result; an id coded under two entities is an error."""
+    wanted = ["entity"] if entities else []
+    wanted += [id_col, "coder", "code"]
+    df = pl.read_csv(path, schema_overrides=dict.fromkeys(wanted, pl.String))
+    missing = set(wanted) - set(df.columns)
     if missing:
-        raise ValueError(f"{path}: missing columns {sorted(missing)} (need {id_col}, coder, code)")
-    df = df.select(
-        pl.col(id_col).str.strip_chars(),
-        pl.col("coder").str.strip_chars(),
-        pl.col("code").str.strip_chars().str.to_lowercase(),
-    )
+        raise ValueError(f"{path}: missing columns {sorted(missing)} (need {', '.join(wanted)})")
+    df = df.select(pl.col(c).str.strip_chars() for c in wanted).with_columns(pl.col("code").str.to_lowercase())
     bad = df.filter(~pl.col("code").is_in(list(codes)))
     if bad.height:
         scheme = "the taxonomy" if tuple(codes) == TOPIC_CODES else f"the codes {', '.join(codes)}"
         raise ValueError(f"{path}: {bad.height} rows with codes outside {scheme}, e.g. {bad.row(0)}")
+    if entities:
+        df = df.with_columns(pl.col("entity").str.to_lowercase())
+        bad = df.filter(~pl.col("entity").is_in(list(entities)))
+        if bad.height:
+            raise ValueError(
+                f"{path}: {bad.height} rows whose entity is not one of {', '.join(entities)}, e.g. {bad.row(0)}"
+            )
+        both = df.group_by(id_col).agg(pl.col("entity").n_unique()).filter(pl.col("entity") > 1)
+        if both.height:
+            raise ValueError(f"{path}: {both.height} ids coded as more than one entity, e.g. {both[id_col][0]}")
     return df.unique([id_col, "coder"], keep="last", maintain_order=True)
 
 
@@ -73,40 +107,36 @@ def _kappa(a: list[str], b: list[str]) -> float | None:
     return float(cohen_kappa_score(a, b))
 
 
-def agreement_rows(comparison: str, left: list[str], right: list[str]) -> list[dict]:
-    """κ on codes, on categories, and per category one-vs-rest, for one pair of raters."""
-    cat_l, cat_r = [category_of(c) for c in left], [category_of(c) for c in right]
-    rows = [
-        {
-            "comparison": comparison,
-            "level": "code",
-            "category": "all",
-            "n": len(left),
-            "kappa": _kappa(left, right),
-            "percent_agreement": _share_equal(left, right),
-        },
-        {
-            "comparison": comparison,
-            "level": "category",
-            "category": "all",
-            "n": len(left),
-            "kappa": _kappa(cat_l, cat_r),
-            "percent_agreement": _share_equal(cat_l, cat_r),
-        },
-    ]
-    for cat in CATEGORIES:
+def _row(comparison: str, level: str, category: str, n: int, left: list[str], right: list[str]) -> dict:
+    return {
+        "comparison": comparison,
+        "level": level,
+        "category": category,
+        "n": n,
+        "kappa": _kappa(left, right),
+        "percent_agreement": _share_equal(left, right),
+    }
+
+
+def agreement_rows(
+    comparison: str,
+    left: list[str],
+    right: list[str],
+    group_of: Callable[[str], str] | None = category_of,
+    groups: Sequence[str] = tuple(CATEGORIES),
+) -> list[dict]:
+    """κ on codes for one pair of raters; with ``group_of`` (the taxonomy's category of a code) also on
+    the groups, and per group one-vs-rest."""
+    rows = [_row(comparison, "code", "all", len(left), left, right)]
+    if group_of is None:
+        return rows
+    cat_l, cat_r = [group_of(c) for c in left], [group_of(c) for c in right]
+    rows.append(_row(comparison, "category", "all", len(left), cat_l, cat_r))
+    for cat in groups:
         in_l = [str(c == cat) for c in cat_l]
         in_r = [str(c == cat) for c in cat_r]
-        rows.append(
-            {
-                "comparison": comparison,
-                "level": "category_vs_rest",
-                "category": cat,
-                "n": sum(1 for x, y in zip(cat_l, cat_r) if cat in (x, y)),
-                "kappa": _kappa(in_l, in_r),
-                "percent_agreement": _share_equal(in_l, in_r),
-            }
-        )
+        n = sum(1 for x, y in zip(cat_l, cat_r) if cat in (x, y))
+        rows.append(_row(comparison, "category_vs_rest", cat, n, in_l, in_r))
     return rows
 
 
@@ -114,37 +144,178 @@ def _share_equal(a: list[str], b: list[str]) -> float | None:
     return sum(x == y for x, y in zip(a, b)) / len(a) if a else None
 
 
-def coding_agreement(coding: pl.DataFrame, model_codes: pl.DataFrame, validation_share: float) -> pl.DataFrame:
-    """Agreement table. ``model_codes``: note_id, code (unknowns dropped before).
+AGREEMENT_SCHEMA = {
+    "language": pl.String,
+    "comparison": pl.String,
+    "level": pl.String,
+    "category": pl.String,
+    "n": pl.Int64,
+    "kappa": pl.Float64,
+    "percent_agreement": pl.Float64,
+}
 
-    Model-vs-human rows use the validation part only; inter-coder rows use every doubly coded note.
-    """
-    _, validation = split(coding, validation_share)
+
+def _pair_rows(
+    coding: pl.DataFrame, validation: pl.DataFrame, model: dict[str, str], id_col: str, rows_of
+) -> list[dict]:
     coders = sorted(coding["coder"].unique().to_list())
     rows: list[dict] = []
-    model = dict(model_codes.select("note_id", "code").iter_rows())
     for coder in coders:
         pairs = [
             (model[n], c)
-            for n, c in validation.filter(pl.col("coder") == coder).select("note_id", "code").iter_rows()
+            for n, c in validation.filter(pl.col("coder") == coder).select(id_col, "code").iter_rows()
             if n in model
         ]
-        rows += agreement_rows(f"model_vs_{coder}", [p[0] for p in pairs], [p[1] for p in pairs])
-    pairs = [(model[n], c) for n, c in consensus(validation).iter_rows() if n in model]
-    rows += agreement_rows("model_vs_consensus", [p[0] for p in pairs], [p[1] for p in pairs])
+        rows += rows_of(f"model_vs_{coder}", [p[0] for p in pairs], [p[1] for p in pairs])
+    pairs = [(model[n], c) for n, c in consensus(validation, id_col).iter_rows() if n in model]
+    rows += rows_of("model_vs_consensus", [p[0] for p in pairs], [p[1] for p in pairs])
     if len(coders) >= 2:
-        wide = (
-            coding.filter(pl.col("coder").is_in(coders[:2])).pivot("coder", index="note_id", values="code").drop_nulls()
+        wide = coding.filter(pl.col("coder").is_in(coders[:2])).pivot("coder", index=id_col, values="code").drop_nulls()
+        rows += rows_of(f"{coders[0]}_vs_{coders[1]}", wide[coders[0]].to_list(), wide[coders[1]].to_list())
+    return rows
+
+
+def coding_agreement(
+    coding: pl.DataFrame,
+    model_codes: pl.DataFrame,
+    validation_share: float,
+    id_col: str = "note_id",
+    *,
+    language_of: Mapping[str, str] | None = None,
+    group_of: Callable[[str], str] | None = category_of,
+    groups: Sequence[str] = tuple(CATEGORIES),
+) -> pl.DataFrame:
+    """Agreement table. ``model_codes``: <id_col>, code (unknowns dropped before).
+
+    Model-vs-human rows use the validation part only; inter-coder rows use every doubly coded item.
+    Rows come for language "all" and, with ``language_of`` (id → :func:`script_of` of its text), again
+    for each language of :data:`LANGUAGES` that has coded items; an id without a language counts in
+    "all" only."""
+    _, validation = split(coding, validation_share, id_col)
+    model = dict(model_codes.select(id_col, "code").iter_rows())
+
+    def rows_of(comparison: str, left: list[str], right: list[str]) -> list[dict]:
+        return agreement_rows(comparison, left, right, group_of, groups)
+
+    rows = [{"language": "all"} | r for r in _pair_rows(coding, validation, model, id_col, rows_of)]
+    for language in LANGUAGES if language_of else ():
+        in_language = pl.col(id_col).replace_strict(language_of, default=None, return_dtype=pl.String) == language
+        part = coding.filter(in_language)
+        if part.height:
+            rows += [
+                {"language": language} | r
+                for r in _pair_rows(part, validation.filter(in_language), model, id_col, rows_of)
+            ]
+    return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
+
+
+# -- which label table each coding validates ------------------------------------------------------
+@dataclass(frozen=True)
+class CodedTable:
+    """A label table and the manual coding it is measured against."""
+
+    table: str  # enrich.<name>
+    scheme: LabelScheme
+    coding_file: str  # in $REDNOTE_DATA_DIR/manual/
+    coding_id: str  # the coding file's id column
+    entity: str  # what the table labels: note | comment
+    code_sql: str  # the table's code as text
+
+    @property
+    def asset_key(self) -> list[str]:
+        return self.table.split(".")
+
+    @property
+    def id_column(self) -> str:
+        return f"{self.entity}_id"
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """The entities of a coding file with an ``entity`` column (sentiment); () otherwise."""
+        return ENTITIES if self.coding_id == "id" else ()
+
+    def read_coding(self, manual_dir: Path) -> pl.DataFrame:
+        """The coding rows of this table's items: <coding_id>, coder, code."""
+        coding = read_manual_coding(
+            manual_dir / self.coding_file, self.scheme.codes, self.coding_id, entities=self.entities
         )
-        rows += agreement_rows(f"{coders[0]}_vs_{coders[1]}", wide[coders[0]].to_list(), wide[coders[1]].to_list())
-    return pl.DataFrame(
-        rows,
-        schema={
-            "comparison": pl.String,
-            "level": pl.String,
-            "category": pl.String,
-            "n": pl.Int64,
-            "kappa": pl.Float64,
-            "percent_agreement": pl.Float64,
-        },
+        if self.entities:
+            coding = coding.filter(pl.col("entity") == self.entity).drop("entity")
+        return coding
+
+    def model_codes(self, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+        """<coding_id>, code: the latest code the table holds for each item."""
+        return con.sql(f"""
+            SELECT {self.id_column} AS "{self.coding_id}", arg_max({self.code_sql}, collection_month) AS code
+            FROM {self.table} GROUP BY 1 HAVING arg_max({self.code_sql}, collection_month) IS NOT NULL""").pl()
+
+
+SENTIMENT_CODING_FILE = "sentiment_coding.csv"
+CODED_TABLES: tuple[CodedTable, ...] = (
+    CodedTable("enrich.note_topics", TAXONOMY, "taxonomy_coding.csv", "note_id", "note", "code"),
+    CodedTable("enrich.comment_emotion", EMOTION, "emotion_coding.csv", "comment_id", "comment", "code"),
+    CodedTable("enrich.comment_stance", STANCE, "stance_coding.csv", "comment_id", "comment", "code"),
+    CodedTable("enrich.note_sentiment", SENTIMENT, SENTIMENT_CODING_FILE, "id", "note", "score::VARCHAR"),
+    CodedTable("enrich.comment_sentiment", SENTIMENT, SENTIMENT_CODING_FILE, "id", "comment", "score::VARCHAR"),
+)
+
+
+def current_texts(con: duckdb.DuckDBPyConnection, entity: str, ids: list[str]) -> dict[str, str]:
+    """Text of each note or comment (its latest crawl), as the labelling backends read it."""
+    return (current_note_texts if entity == "note" else current_comment_texts)(con, ids)
+
+
+def table_agreement(con: duckdb.DuckDBPyConnection, coded: CodedTable, coding: pl.DataFrame, validation_share: float):
+    """:func:`coding_agreement` of one label table against its coding, per language of the items' texts,
+    with the table and scheme in front."""
+    ids = coding[coded.coding_id].unique().to_list()
+    language_of = {i: script_of(t) for i, t in current_texts(con, coded.entity, ids).items()}
+    taxonomy = coded.scheme is TAXONOMY
+    table = coding_agreement(
+        coding,
+        coded.model_codes(con),
+        validation_share,
+        coded.coding_id,
+        language_of=language_of,
+        group_of=category_of if taxonomy else None,
     )
+    return table.select(pl.lit(coded.table).alias("label_table"), pl.lit(coded.scheme.name).alias("scheme"), pl.all())
+
+
+# analysis.coding_agreement: every label table's rows
+TABLE_AGREEMENT_SCHEMA = {"label_table": pl.String, "scheme": pl.String, **AGREEMENT_SCHEMA}
+
+
+# -- the gate --------------------------------------------------------------------------------------
+def kappa_by_language(agreement: pl.DataFrame, tables: Sequence[str]) -> pl.DataFrame:
+    """Model vs the coders' consensus on codes, one row per table and language: n, κ."""
+    return (
+        agreement.filter(
+            pl.col("label_table").is_in(list(tables))
+            & (pl.col("comparison") == "model_vs_consensus")
+            & (pl.col("level") == "code")
+        )
+        .select("label_table", "language", "n", "kappa")
+        .sort(
+            "label_table",
+            pl.col("language").replace_strict({"all": 0, **{lang: i + 1 for i, lang in enumerate(LANGUAGES)}}),
+        )
+    )
+
+
+def kappa_gate(agreement: pl.DataFrame, tables: Sequence[str], minimum: float) -> tuple[bool, list[str]]:
+    """(passed, why not). Each table's κ against the consensus must reach ``minimum`` over all its held-out
+    items and in every language with at least :data:`MIN_LANGUAGE_N` of them."""
+    kappas = kappa_by_language(agreement, tables)
+    failures = []
+    for table in tables:
+        rows = kappas.filter(pl.col("label_table") == table)
+        overall = rows.filter(pl.col("language") == "all")
+        if not overall.height or not overall["n"][0]:
+            failures.append(f"{table}: no held-out coded item has a label")
+            continue
+        for language, n, kappa in rows.select("language", "n", "kappa").iter_rows():
+            if (language == "all" or n >= MIN_LANGUAGE_N) and (kappa is None or kappa < minimum):
+                shown = "undefined" if kappa is None else f"{kappa:.3f}"
+                failures.append(f"{table} ({language}): κ {shown} < {minimum} (N = {n})")
+    return not failures, failures

@@ -1,24 +1,31 @@
 """Sentiment labels for notes and comments (Feng et al. §4.1), Dagster-free.
 
-Choosing the backend (transformers model when it can be loaded, the lexicon fallback otherwise)
-and turning a :class:`~rednote_dagster.lib.labelling.cache.LabelRun` into the rows of
-``enrich.note_sentiment`` / ``enrich.comment_sentiment``.
+Choosing the backend and turning a :class:`~rednote_dagster.lib.labelling.cache.LabelRun` into the
+rows of ``enrich.note_sentiment`` / ``enrich.comment_sentiment``. ``auto`` takes, in this order: the
+supervised backend when a manual sentiment coding exists (``manual/sentiment_coding.csv``, notes and
+comments, ``lib/coding.py``; trained on its training half like the taxonomy's, emotion's and
+stance's, and measured on the other half in ``analysis/coding_agreement``), the transformers model
+when it can be loaded, the lexicon fallback otherwise.
 """
 
 import datetime as dt
 import logging
 import socket
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 
+from rednote_dagster.lib.coding import ENTITIES, SENTIMENT_CODING_FILE, current_texts, read_manual_coding
 from rednote_dagster.lib.labelling.base import LabelBackend
 from rednote_dagster.lib.labelling.cache import LabelRun
+from rednote_dagster.lib.labelling.embeddings import Embedder
 from rednote_dagster.lib.labelling.lexicon import LexiconSentiment
-from rednote_dagster.lib.labelling.scheme import Document
+from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
+from rednote_dagster.lib.labelling.scheme_backend import build_scheme_backend
 from rednote_dagster.lib.labelling.schemes import SENTIMENT
 from rednote_dagster.lib.labelling.text import note_text, script_of
 from rednote_dagster.lib.labelling.transformers_backend import TransformersClassifier
@@ -32,7 +39,7 @@ SOURCES = {
     "comment": ("raw.comments", "comment_id", "SELECT comment_id, content FROM raw.comments"),
 }
 PROBABILITY_COLUMNS = ("prob_very_negative", "prob_negative", "prob_neutral", "prob_positive", "prob_very_positive")
-BACKENDS = ("auto", "transformers", "lexicon")
+BACKENDS = ("auto", "supervised", "transformers", "lexicon")
 
 
 def _hub_cached(model: str, revision: str) -> bool:
@@ -56,12 +63,24 @@ def _hub_reachable(timeout_s: float = 3.0) -> bool:
         return False
 
 
-def load_sentiment_backend(settings, progress: Callable[[str], None] | None = None) -> tuple[LabelBackend, str | None]:
+def load_sentiment_backend(
+    settings,
+    progress: Callable[[str], None] | None = None,
+    supervised: Callable[[], LabelBackend] | None = None,
+) -> tuple[LabelBackend, str | None]:
     """(backend, why the fallback is used or None). ``settings``: the fields of the sentiment model
-    resource (``defs/resources.py``: ``SentimentModel``). ``backend="transformers"`` raises instead of
-    falling back; ``"auto"`` falls back to the lexicon and returns the reason."""
+    resource (``defs/resources.py``: ``SentimentModel``). ``supervised``: builds the supervised backend,
+    given when a manual sentiment coding exists; ``"auto"`` takes it then. ``backend="transformers"``
+    raises instead of falling back; ``"auto"`` falls back to the lexicon and returns the reason."""
     if settings.backend not in BACKENDS:
         raise ValueError(f"sentiment backend must be one of {BACKENDS}, not {settings.backend!r}")
+    if settings.backend == "supervised" and supervised is None:
+        raise ValueError(
+            f"the supervised sentiment backend learns from a manual coding: write "
+            f"$REDNOTE_DATA_DIR/manual/{SENTIMENT_CODING_FILE} (entity, id, coder, code; see lib/coding.py)"
+        )
+    if settings.backend in ("auto", "supervised") and supervised is not None:
+        return supervised(), None
 
     def lexicon() -> LabelBackend:
         return LexiconSentiment(SENTIMENT, workers=settings.lexicon_workers)
@@ -98,6 +117,45 @@ def load_sentiment_backend(settings, progress: Callable[[str], None] | None = No
     # the reason is returned: the caller warns (the sentiment assets, once per step, in the run's log)
     log.info("sentiment: falling back to the lexicon backend (VADER + SnowNLP): %s", reason)
     return lexicon(), reason
+
+
+def _no_llm(scheme: LabelScheme) -> LabelBackend:
+    raise ValueError(f"{scheme.name} has no LLM backend")
+
+
+def supervised_sentiment_backend(
+    embedder: Callable[[], Embedder],
+    manual_coding: Path,
+    validation_share: float,
+    connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
+    info: Callable[[str], None] = log.info,
+) -> LabelBackend:
+    """The supervised backend (``SupervisedOnEmbeddings`` through ``scheme_backend``, as for every
+    scheme) trained on the training half of the sentiment coding: notes and comments together, each
+    item's text as the sentiment assets read it."""
+    entity_of = dict(
+        read_manual_coding(manual_coding, SENTIMENT.codes, "id", entities=ENTITIES).select("id", "entity").iter_rows()
+    )
+
+    def texts_of(ids: list[str]) -> dict[str, str]:
+        with connect() as con:
+            return {
+                i: t
+                for entity in ENTITIES
+                for i, t in current_texts(con, entity, [i for i in ids if entity_of.get(i) == entity]).items()
+            }
+
+    return build_scheme_backend(
+        SENTIMENT,
+        "supervised",
+        llm=_no_llm,
+        embedder=embedder,
+        manual_coding=manual_coding,
+        id_column="id",
+        validation_share=validation_share,
+        texts_of=texts_of,
+        info=info,
+    ).backend
 
 
 def sentiment_documents(

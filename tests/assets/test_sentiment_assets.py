@@ -8,7 +8,7 @@ import pytest
 
 from rednote_dagster.defs.enrich.sentiment import comment_sentiment, note_sentiment
 from rednote_dagster.defs.ingest.assets import raw_comments, raw_notes
-from rednote_dagster.defs.resources import SentimentModel, build_resources
+from rednote_dagster.defs.resources import SchemeCoding, SentimentModel, build_resources
 from rednote_dagster.lib.settings import DataPaths
 from tests.tiny_models import tiny_classifier
 from tests.xhs_samples import comment, note, write_jsonl
@@ -128,3 +128,30 @@ def test_fallback_is_loud(data_root, monkeypatch):
     assert rows(data_root, "SELECT DISTINCT backend FROM enrich.note_sentiment") == [("lexicon",)]
     positive, negative = [s for (s,) in rows(data_root, "SELECT score FROM enrich.note_sentiment ORDER BY note_id")]
     assert positive > 0 > negative
+
+
+def test_a_manual_sentiment_coding_makes_auto_supervised(data_root, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    happy = ["so happy today", "I love it here", "太开心了", "great people", "好喜欢"]
+    sad = ["this is terrible", "I hate the ban", "太恶心了", "so sad and angry", "讨厌死了"]
+    notes = [note(i, desc=t) for i, t in enumerate(happy + sad, 1)]
+    comments = [comment(i, 1, content=t) for i, t in enumerate(happy + sad, 1)]
+    write_month(data_root / "inbox", "2025-03", notes, comments)
+    manual = data_root / "manual"
+    manual.mkdir()
+    lines = ["entity,id,coder,code"]
+    for entity, item in (("note", notes), ("comment", comments)):
+        key = f"{entity}_id"
+        lines += [f"{entity},{r[key]},{c},{2 if n < 5 else -2}" for n, r in enumerate(item) for c in ("a", "b")]
+    (manual / "sentiment_coding.csv").write_text("\n".join(lines) + "\n")
+    resources = resources_with(data_root, model="no-such-org/no-such-model", revision="abc")
+    resources["scheme_coding"] = SchemeCoding(validation_share=0.0)
+    result = run(resources, MARCH)
+    meta = metadata(result, "note_sentiment")
+    assert meta["backend"] == "supervised" and meta["fallback_reason"] == "none" and meta["training_items"] == 20
+    check = next(c for c in result.get_asset_check_evaluations() if c.asset_key.path[-1] == "note_sentiment")
+    assert check.passed
+    got = rows(data_root, "SELECT DISTINCT backend, model_id LIKE '%logreg' FROM enrich.comment_sentiment")
+    assert got == [("supervised", True)]
+    scores = rows(data_root, "SELECT score FROM enrich.note_sentiment ORDER BY note_id")
+    assert [s for (s,) in scores] == [2] * 5 + [-2] * 5  # trained on every item: it learns them back

@@ -100,15 +100,22 @@ def test_kappa_check_fails_when_the_model_disagrees_with_the_coders(data_root, s
     resources["scheme_coding"] = SchemeCoding(validation_share=1.0)
     assert dg.materialize([raw_notes, raw_comments, note_topics], resources=resources, partition_key=MARCH).success
     result = dg.materialize([coding_agreement], resources=resources, raise_on_error=False)
-    (check,) = result.get_asset_check_evaluations()
-    assert check.check_name == "kappa_above_minimum" and not check.passed
+    checks = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    assert not checks["kappa_above_minimum"].passed
+    assert checks["kappa_above_minimum"].severity == dg.AssetCheckSeverity.ERROR
+    # no sentiment coding yet: said, not blocked on
+    sentiment = checks["sentiment_kappa_above_minimum"]
+    assert not sentiment.passed and sentiment.severity == dg.AssetCheckSeverity.WARN
+    assert "no manual coding" in sentiment.metadata["failures"].value
     kappa = rows(
         data_root,
-        """SELECT kappa, n FROM analysis.coding_agreement
-                               WHERE comparison = 'model_vs_consensus' AND level = 'code'""",
+        """SELECT kappa, n FROM analysis.coding_agreement WHERE label_table = 'enrich.note_topics'
+                               AND language = 'all' AND comparison = 'model_vs_consensus' AND level = 'code'""",
     )
     assert kappa[0][1] == 2 and kappa[0][0] < 0.6  # note 3 has no model code: unknowns are not agreement
     inter = rows(
-        data_root, "SELECT kappa FROM analysis.coding_agreement WHERE comparison = 'a_vs_b' AND level = 'code'"
+        data_root,
+        "SELECT kappa FROM analysis.coding_agreement "
+        "WHERE comparison = 'a_vs_b' AND level = 'code' AND language = 'all'",
     )
     assert inter == [(1.0,)]

@@ -308,7 +308,8 @@ def test_taxonomy_codes_agree_with_planted_and_human_codes(ran):
                 SELECT note_id, arg_max(code, collection_month) AS code FROM enrich.note_topics GROUP BY 1) n
             JOIN truth_notes t USING (note_id)""").fetchall()
         headline = con.sql("""SELECT kappa, n FROM analysis.coding_agreement
-                              WHERE comparison = 'model_vs_consensus' AND level = 'code'""").fetchall()
+                              WHERE label_table = 'enrich.note_topics' AND language = 'all'
+                              AND comparison = 'model_vs_consensus' AND level = 'code'""").fetchall()
         backends = con.sql("SELECT DISTINCT backend FROM enrich.note_topics").fetchall()
     kappa = cohen_kappa_score([p[0] for p in pairs], [p[1] for p in pairs])
     print(f"taxonomy κ vs planted codes: {kappa:.3f} over {len(pairs)} notes; vs human consensus {headline}")

@@ -134,7 +134,19 @@ def build_warehouse(con, skip: tuple[str, ...] = ()) -> None:
         ),
         "analysis.coding_agreement": pl.DataFrame(
             [
-                {"comparison": c, "level": lv, "category": "all", "n": 100, "kappa": 0.8, "percent_agreement": 0.85}
+                {
+                    "label_table": t,
+                    "scheme": t.split("_")[-1],
+                    "language": lang,
+                    "comparison": c,
+                    "level": lv,
+                    "category": "all",
+                    "n": 100,
+                    "kappa": 0.8,
+                    "percent_agreement": 0.85,
+                }
+                for t in ("enrich.note_topics", "enrich.note_sentiment")
+                for lang in ("all", "zh", "en")
                 for c in ("model_vs_consensus", "coder_a_vs_coder_b")
                 for lv in ("code", "category")
             ]

@@ -1,39 +1,67 @@
-"""analysis/coding_agreement: Cohen's κ between the taxonomy model and the human coders on the
-held-out validation part of the manual coding, overall and per category, plus inter-coder κ."""
+"""analysis/coding_agreement: Cohen's κ between each label table (taxonomy, comment emotion and stance,
+note and comment sentiment) and the human coders on the held-out validation part of its manual coding,
+over all items and per language of their text, plus inter-coder κ (``lib/coding.py``). Blocking checks
+hold the taxonomy and the sentiment labels to the κ minimum, in every language with enough items."""
 
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
-from rednote_dagster.defs.enrich.taxonomy_coding import CODING_FILE
 from rednote_dagster.defs.report.previews import figure_preview
 from rednote_dagster.defs.resources import DUCKDB_POOL, CheckThresholds, RednoteData, SchemeCoding
-from rednote_dagster.lib.coding import coding_agreement as agreement_table
-from rednote_dagster.lib.coding import read_manual_coding
+from rednote_dagster.lib.coding import (
+    CODED_TABLES,
+    MIN_LANGUAGE_N,
+    TABLE_AGREEMENT_SCHEMA,
+    kappa_by_language,
+    kappa_gate,
+    table_agreement,
+)
 from rednote_dagster.lib.preview import markdown_table
-from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
+from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions, table_exists
 
 KEY = dg.AssetKey(["analysis", "coding_agreement"])
+TAXONOMY_TABLE = "enrich.note_topics"
+# check name → the label tables it holds to REDNOTE_KAPPA_MIN
+GATES = {
+    "kappa_above_minimum": (TAXONOMY_TABLE,),
+    "sentiment_kappa_above_minimum": ("enrich.note_sentiment", "enrich.comment_sentiment"),
+}
 
 
 @dg.asset(
     key=KEY,
-    deps=[dg.AssetKey(["enrich", "note_topics"])],
+    deps=[dg.AssetKey(coded.asset_key) for coded in CODED_TABLES],
     pool=DUCKDB_POOL,
     group_name="analysis",
     kinds={"duckdb", "scikitlearn"},
     description=(
-        "Cohen's κ (scikit-learn) between the taxonomy labels and each human coder / their consensus on the "
-        "validation part of the manual coding (never used for training), on codes, on categories and per "
-        "category one-vs-rest, each with N; and κ between the two coders."
+        "Cohen's κ (scikit-learn) between each label table (note topics, comment emotion and stance, note and "
+        "comment sentiment) and each human coder / their consensus on the validation part of its manual coding "
+        "(never used for training), over all items and per language of their text (zh / en / mixed / none), each "
+        "with N; on codes, and for the taxonomy also on categories and per category one-vs-rest; and κ between "
+        "the two coders. A label table without a manual coding (or not materialized) has no rows."
     ),
     check_specs=[
         dg.AssetCheckSpec(
             "kappa_above_minimum",
             asset=KEY,
             blocking=True,
-            description="Model-vs-consensus κ on codes is at least REDNOTE_KAPPA_MIN (default 0.6).",
-        )
+            description=(
+                "Taxonomy model-vs-consensus κ on codes is at least REDNOTE_KAPPA_MIN (default 0.6), over all "
+                f"held-out notes and in every language with at least {MIN_LANGUAGE_N} of them."
+            ),
+        ),
+        dg.AssetCheckSpec(
+            "sentiment_kappa_above_minimum",
+            asset=KEY,
+            blocking=True,
+            description=(
+                "Note and comment sentiment: model-vs-consensus κ on the five levels is at least REDNOTE_KAPPA_MIN, "
+                f"over all held-out items and in every language with at least {MIN_LANGUAGE_N} of them. Warns "
+                "(does not block) while there is no manual sentiment coding to measure against."
+            ),
+        ),
     ],
 )
 def coding_agreement(
@@ -43,22 +71,36 @@ def coding_agreement(
     scheme_coding: SchemeCoding,
     check_thresholds: CheckThresholds,
 ):
-    path = rednote.paths.manual / CODING_FILE
-    if not path.exists():
-        raise dg.Failure(f"no manual coding at {path}: κ needs note_id, coder, code rows (see README)")
-    coding = read_manual_coding(path)
+    manual = rednote.paths.manual
+    present = [coded for coded in CODED_TABLES if (manual / coded.coding_file).exists()]
+    if not present:
+        files = ", ".join(sorted({coded.coding_file for coded in CODED_TABLES}))
+        raise dg.Failure(f"no manual coding in {manual}: κ needs at least one of {files} (see README)")
+    frames, not_measured = [], {}
     with duckdb.get_connection() as con:
-        model = con.sql("""
-            SELECT note_id, arg_max(code, collection_month) AS code FROM enrich.note_topics
-            GROUP BY note_id HAVING arg_max(code, collection_month) IS NOT NULL""").pl()
-    table = agreement_table(coding, model, scheme_coding.validation_share)
+        for coded in CODED_TABLES:
+            if coded not in present:
+                not_measured[coded.table] = f"no manual coding at {manual / coded.coding_file}"
+            elif not table_exists(con, coded.table):
+                not_measured[coded.table] = f"{coded.table} is not materialized"
+            else:
+                frames.append(table_agreement(con, coded, coded.read_coding(manual), scheme_coding.validation_share))
+    table = pl.concat(frames) if frames else pl.DataFrame(schema=TABLE_AGREEMENT_SCHEMA)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.coding_agreement", table.to_arrow(), {})])
         preview = figure_preview(con, "analysis.coding_agreement")
+    for label_table, why in not_measured.items():
+        context.log.warning(f"agreement of {label_table} not measured: {why}")
 
-    headline = table.filter((pl.col("comparison") == "model_vs_consensus") & (pl.col("level") == "code"))
-    kappa, n = headline["kappa"][0], headline["n"][0]
-    inter = table.filter(~pl.col("comparison").str.starts_with("model") & (pl.col("level") == "code"))
+    by_language = kappa_by_language(table, [coded.table for coded in CODED_TABLES])
+    taxonomy = by_language.filter((pl.col("label_table") == TAXONOMY_TABLE) & (pl.col("language") == "all"))
+    kappa, n = (taxonomy["kappa"][0], taxonomy["n"][0]) if taxonomy.height else (None, 0)
+    inter = table.filter(
+        (pl.col("label_table") == TAXONOMY_TABLE)
+        & (pl.col("language") == "all")
+        & ~pl.col("comparison").str.starts_with("model")
+        & (pl.col("level") == "code")
+    )
     yield dg.MaterializeResult(
         metadata={
             **preview,
@@ -67,18 +109,36 @@ def coding_agreement(
             "kappa_inter_coder": dg.MetadataValue.float(
                 round(inter["kappa"][0], 4) if inter.height and inter["kappa"][0] is not None else float("nan")
             ),
+            "kappa_by_language": dg.MetadataValue.md(
+                markdown_table(by_language.with_columns(pl.col("kappa").round(3)), max_rows=40)
+            ),
+            "not_measured": dg.MetadataValue.json(not_measured),
             "agreement": dg.MetadataValue.md(
-                markdown_table(table.with_columns(pl.col("kappa", "percent_agreement").round(3)), max_rows=40)
+                markdown_table(
+                    table.filter(pl.col("category") == "all").with_columns(
+                        pl.col("kappa", "percent_agreement").round(3)
+                    ),
+                    max_rows=60,
+                )
             ),
             "dagster/row_count": dg.MetadataValue.int(table.height),
         }
     )
-    yield dg.AssetCheckResult(
-        check_name="kappa_above_minimum",
-        passed=kappa is not None and n > 0 and kappa >= check_thresholds.kappa_min,
-        metadata={
-            "kappa": dg.MetadataValue.float(kappa if kappa is not None else float("nan")),
-            "minimum": dg.MetadataValue.float(check_thresholds.kappa_min),
-            "n": dg.MetadataValue.int(int(n)),
-        },
-    )
+    for check, tables in GATES.items():
+        measured = [t for t in tables if t not in not_measured]
+        passed, failures = kappa_gate(table, measured, check_thresholds.kappa_min)
+        missing = [f"{t}: {not_measured[t]}" for t in tables if t in not_measured]
+        # A scheme nobody has coded yet is reported, not blocked on: there is nothing to measure.
+        severity = dg.AssetCheckSeverity.ERROR if failures or not missing else dg.AssetCheckSeverity.WARN
+        shown = by_language.filter(pl.col("label_table").is_in(list(tables)))
+        yield dg.AssetCheckResult(
+            check_name=check,
+            passed=passed and not missing,
+            severity=severity,
+            metadata={
+                "minimum": dg.MetadataValue.float(check_thresholds.kappa_min),
+                "min_language_n": dg.MetadataValue.int(MIN_LANGUAGE_N),
+                "kappa_by_language": dg.MetadataValue.md(markdown_table(shown.with_columns(pl.col("kappa").round(3)))),
+                "failures": dg.MetadataValue.text("; ".join(failures + missing) or "none"),
+            },
+        )

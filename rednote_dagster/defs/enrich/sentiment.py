@@ -1,5 +1,7 @@
 """enrich/note_sentiment and enrich/comment_sentiment: five-level sentiment per collection month
-(Feng et al. §4.1), cached by content hash so a re-crawl labels only new or edited texts."""
+(Feng et al. §4.1), cached by content hash so a re-crawl labels only new or edited texts. With a manual
+sentiment coding ($REDNOTE_DATA_DIR/manual/sentiment_coding.csv) ``auto`` labels with the supervised
+backend trained on its training half (``lib/sentiment.py``)."""
 
 import dagster as dg
 import polars as pl
@@ -7,7 +9,9 @@ from dagster_duckdb import DuckDBResource
 
 from rednote_dagster.defs.enrich.labelling import label_months_metadata, label_partition
 from rednote_dagster.defs.partitions import collection_month
-from rednote_dagster.defs.resources import DUCKDB_POOL, SentimentModel
+from rednote_dagster.defs.resources import DUCKDB_POOL, EmbeddingModel, RednoteData, SchemeCoding, SentimentModel
+from rednote_dagster.lib.coding import SENTIMENT_CODING_FILE
+from rednote_dagster.lib.labelling.embeddings import SupervisedOnEmbeddings
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.sentiment import (
     SOURCES,
@@ -15,6 +19,7 @@ from rednote_dagster.lib.sentiment import (
     load_sentiment_backend,
     sentiment_documents,
     sentiment_table,
+    supervised_sentiment_backend,
 )
 
 
@@ -30,24 +35,47 @@ def build_sentiment_asset(entity: str) -> dg.AssetsDefinition:
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=DUCKDB_POOL,
         group_name="labels",
-        kinds={"duckdb", "pytorch"},
+        kinds={"duckdb", "pytorch", "scikitlearn"},
         description=(
             f"Five-level sentiment (−2 Very Negative … 2 Very Positive) of every {entity} in {source}, with all "
             "five probabilities, confidence (top probability), whether it passes the confidence filter, and the "
-            "backend, model and revision that produced it."
+            "backend (supervised on the manual coding | transformers | lexicon), model and revision that produced "
+            f"it. Manual coding: $REDNOTE_DATA_DIR/manual/{SENTIMENT_CODING_FILE}."
         ),
         check_specs=[
             dg.AssetCheckSpec(
                 "labels_from_model",
                 asset=key,
                 description=(
-                    "Warns when labels come from the offline lexicon fallback instead of the transformers model."
+                    "Warns when labels come from the offline lexicon fallback instead of a model (supervised on "
+                    "the manual coding, or transformers)."
                 ),
             )
         ],
     )
-    def _sentiment_asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, sentiment_model: SentimentModel):
-        backend, fallback_reason = load_sentiment_backend(sentiment_model, progress=context.log.info)
+    def _sentiment_asset(
+        context: dg.AssetExecutionContext,
+        duckdb: DuckDBResource,
+        rednote: RednoteData,
+        sentiment_model: SentimentModel,
+        scheme_coding: SchemeCoding,
+        embedding_model: EmbeddingModel,
+    ):
+        manual_coding = rednote.paths.manual / SENTIMENT_CODING_FILE
+
+        def supervised():
+            return supervised_sentiment_backend(
+                lambda: embedding_model.embedder(duckdb, rednote.paths.models),
+                manual_coding,
+                scheme_coding.validation_share,
+                duckdb.get_connection,
+                info=context.log.info,
+            )
+
+        backend, fallback_reason = load_sentiment_backend(
+            sentiment_model, progress=context.log.info, supervised=supervised if manual_coding.exists() else None
+        )
+        context.log.info(f"{entity} sentiment backend: {backend.name}")
         if fallback_reason:
             context.log.warning(f"sentiment labels come from the LEXICON FALLBACK: {fallback_reason}")
 
@@ -59,7 +87,8 @@ def build_sentiment_asset(entity: str) -> dg.AssetsDefinition:
             context,
             duckdb,
             backend,
-            None,
+            # the supervised backend's new sentence embeddings are stored with each month
+            backend.embedder if isinstance(backend, SupervisedOnEmbeddings) else None,
             table,
             f"{entity} sentiment",
             documents_of_month,
@@ -83,6 +112,8 @@ def build_sentiment_asset(entity: str) -> dg.AssetsDefinition:
             "label_distribution": dg.MetadataValue.md(markdown_table(label_distribution(rows))),
             "fallback_reason": dg.MetadataValue.text(fallback_reason or "none"),
         }
+        if isinstance(backend, SupervisedOnEmbeddings):
+            metadata["training_items"] = dg.MetadataValue.int(backend.n_train)
         yield dg.MaterializeResult(metadata=metadata)
         from_lexicon = int((rows["backend"] == "lexicon").sum())
         yield dg.AssetCheckResult(

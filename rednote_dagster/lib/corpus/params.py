@@ -325,6 +325,8 @@ class Knobs:
     affect_manual_comments: int = 3000  # comments coded by hand for emotion and stance
     emotion_coder_accuracy: tuple[float, float] = (0.88, 0.85)
     stance_coder_accuracy: tuple[float, float] = (0.90, 0.87)
+    # the taxonomy's notes and the affect sample's comments, coded for sentiment (-2 .. 2) in the same pass
+    sentiment_coder_accuracy: tuple[float, float] = (0.88, 0.85)
 
     # --- stage markers (Jing & Zhang 2026) ---
     stage_prevalence: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=_stage_prevalence)

@@ -1,4 +1,4 @@
-"""Planted truth under `_truth/` and the simulated manual coding under `_manual/`.
+"""Planted truth under `_truth/` and the simulated manual codings under `_manual/`.
 
 Nothing here is read by the pipeline; tests and evaluations compare the pipeline's output to it.
 """
@@ -324,3 +324,26 @@ def write_affect_manual(out_dir: Path, sample: list[Comment], knobs: Knobs, rng:
                 code = planted if rng.random() < p_right else rng.choice(confusion[planted])
                 rows.append([comment.comment_id, coder, code])
         _write_csv(out_dir / "_manual" / f"{scheme}_coding.csv", ["comment_id", "coder", "code"], rows)
+
+
+def _neighbour_level(level: int, rng: random.Random) -> int:
+    """A coder's slip on the five-level scale: the next level up or down (an edge level has one neighbour)."""
+    return rng.choice([x for x in (level - 1, level + 1) if -2 <= x <= 2])
+
+
+def write_sentiment_manual(
+    out_dir: Path, notes: list[Note], comments: list[Comment], knobs: Knobs, rng: random.Random
+) -> None:
+    """_manual/sentiment_coding.csv: entity, id, coder, code (the level -2 .. 2); two coders per item.
+    The items are the notes of the taxonomy sample and the comments of the emotion / stance sample,
+    coded for sentiment in the same pass; a coder who errs picks a neighbouring level."""
+    rows = []
+    for entity, items in (
+        ("note", [(n.note_id, n.sentiment) for n in notes]),
+        ("comment", [(c.comment_id, c.sentiment) for c in comments]),
+    ):
+        for item_id, planted in items:
+            for coder, p_right in zip(("coder_a", "coder_b"), knobs.sentiment_coder_accuracy):
+                code = planted if rng.random() < p_right else _neighbour_level(planted, rng)
+                rows.append([entity, item_id, coder, code])
+    _write_csv(out_dir / "_manual" / "sentiment_coding.csv", ["entity", "id", "coder", "code"], rows)

@@ -126,7 +126,8 @@ REPORT_TABLES: tuple[TableQuery, ...] = (
         "Model vs each coder and vs their consensus on the held-out half of the manual coding, and "
         "the coders vs each other, at code and category level.",
         "SELECT comparison, level, n, round(kappa, 3) AS kappa, round(percent_agreement, 3) AS agreement "
-        "FROM analysis.coding_agreement WHERE category = 'all' ORDER BY comparison, level",
+        "FROM analysis.coding_agreement WHERE label_table = 'enrich.note_topics' AND language = 'all' "
+        "AND category = 'all' ORDER BY comparison, level",
     ),
     TableQuery(
         "Influence weights (entropy weight method)",
@@ -174,6 +175,15 @@ REPORT_TABLES: tuple[TableQuery, ...] = (
 
 
 PROVENANCE_TABLES: tuple[TableQuery, ...] = (
+    TableQuery(
+        "Measured agreement of each label table, by language",
+        "Cohen's κ of the labels against the human coders' consensus on the held-out half of each manual "
+        "coding (never trained on), over all items and per written language of their text, with N. A label "
+        "table that is missing here was not measured: it has no manual coding.",
+        "SELECT label_table, language, n, round(kappa, 3) AS kappa, round(percent_agreement, 3) AS agreement "
+        "FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code' "
+        "ORDER BY label_table, array_position(['all', 'zh', 'en', 'mixed', 'none'], language)",
+    ),
     TableQuery(
         "Partitions and crawl dates",
         "Collection months in the warehouse, with the crawl timestamps of their notes.",

@@ -565,7 +565,10 @@ FIGURES: tuple[FigureSpec, ...] = (
         "Cohen's κ of the topic model against each coder and their consensus (held-out notes), and between the "
         "coders; the dotted line is the blocking gate.",
         "analysis.coding_agreement",
-        {"agreement": "SELECT * FROM analysis.coding_agreement ORDER BY comparison, level, category"},
+        {
+            "agreement": "SELECT * FROM analysis.coding_agreement WHERE label_table = 'enrich.note_topics' "
+            "AND language = 'all' ORDER BY comparison, level, category"
+        },
         coding_agreement_figure,
     ),
     FigureSpec(

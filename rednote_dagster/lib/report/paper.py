@@ -112,8 +112,8 @@ PAPER_VALUES: tuple[PaperValue, ...] = (
         "0.82 (10 % of LLM-labelled posts re-validated)",
         "§4.2",
         "SELECT printf('%.2f', kappa) || ' (N = ' || n || ', held-out notes vs the coders'' consensus)' "
-        "FROM analysis.coding_agreement WHERE comparison = 'model_vs_consensus' AND level = 'code' "
-        "AND category = 'all'",
+        "FROM analysis.coding_agreement WHERE label_table = 'enrich.note_topics' AND language = 'all' "
+        "AND comparison = 'model_vs_consensus' AND level = 'code' AND category = 'all'",
     ),
     PaperValue(
         "Sentiment distribution, high vs low influence (χ², 400 notes per group after the 0.3 confidence filter)",
