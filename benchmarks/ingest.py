@@ -24,8 +24,7 @@ from common import corpus, peak_rss_mib, pin_to_one_core, row
 
 from rednote_dagster.lib.pseudonym import Pseudonymizer
 from rednote_dagster.lib.xhs.discovery import discover
-from rednote_dagster.lib.xhs.ingest import ingest_entity
-from rednote_dagster.lib.xhs.readers import read_file
+from rednote_dagster.lib.xhs.ingest import ingest_entity, read_source
 
 
 @dataclass
@@ -57,7 +56,8 @@ def baseline_json_decode(months: list) -> Timing:
     for month_dir in months:
         for src in discover(month_dir)[0]:
             with timing.measure():
-                out = read_file(src.path, src.fmt)
+                # the same read as the ingest: workbook sheets and the other tools' files too
+                out = read_source(src)
                 for text in out.texts:
                     # not contextlib.suppress (SIM105): try/except is free when nothing is raised, suppress
                     # costs a context manager per record (~15 % of a small record's decode) in the timed loop

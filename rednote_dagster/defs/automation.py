@@ -32,6 +32,7 @@ from rednote_dagster.lib.inbox_watch import (
     scan_inbox,
 )
 from rednote_dagster.lib.settings import DEFAULT_SETTLE_SECONDS, SETTLE_ENV, automation_enabled, inbox_settle_seconds
+from rednote_dagster.lib.xhs.discovery import walk
 
 RAW_KEYS = [dg.AssetKey(["raw", name]) for name in ("notes", "comments", "creators")]
 
@@ -143,7 +144,7 @@ def monthly_refresh(context: dg.ScheduleEvaluationContext, rednote: RednoteData)
     if key < COLLECTION_START:
         return dg.SkipReason(f"{key[:7]} is before the first collection month {COLLECTION_START[:7]}")
     folder = rednote.paths.month_dir(key)
-    if not folder.is_dir() or not any(p.is_file() for p in folder.rglob("*")):
+    if not any(entry.stat is not None for entry in walk(folder)):  # the ingest's own walk: no loop, no link out
         return dg.SkipReason(f"no crawl in {folder}: nothing to refresh for {key[:7]}")
     return dg.RunRequest(
         run_key=f"monthly:{key}", partition_key=key, tags={"rednote/trigger": "monthly_refresh_schedule"}

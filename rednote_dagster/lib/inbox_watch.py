@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rednote_dagster.lib.xhs.discovery import walk
 
 MONTH_FOLDER = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -26,39 +27,43 @@ class MonthSnapshot:
 
     month: str  # "YYYY-MM"
     fingerprint: str  # sha256 over (relative path, size, mtime_ns) of every file, sorted by path
-    files: int
+    files: int  # files, and entries the ingest will skip with a reason
     newest_mtime: float  # seconds since the epoch; 0.0 when the folder holds no file
 
 
-def _visible_files(folder: Path):
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):  # editor swap files, .DS_Store, partial downloads (.crdownload)
-                yield Path(dirpath) / name
-
-
 def snapshot_month(folder: Path) -> MonthSnapshot:
-    """Fingerprint one month folder (hidden files and folders are ignored)."""
+    """Fingerprint one month folder as the ingest walks it (``discovery.walk``: hidden entries left
+    out, no symbolic link followed out of the inbox or round a loop). An entry the ingest will skip
+    with a reason (a link out of the inbox, an unreadable file) counts too, so the month runs and the
+    run says why; nothing here raises on what the folder holds."""
     digest = hashlib.sha256()
     files, newest = 0, 0.0
-    for path in _visible_files(folder):
-        try:
-            st = path.stat()
-        except FileNotFoundError:  # removed while we walked
-            continue
-        rel = path.relative_to(folder).as_posix()
-        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for entry in sorted(walk(folder), key=lambda e: _hash_order(e.relative_path)):
+        if entry.stat is None:
+            digest.update(f"{entry.relative_path}\0{entry.problem}\n".encode())
+        else:
+            digest.update(f"{entry.relative_path}\0{entry.stat.st_size}\0{entry.stat.st_mtime_ns}\n".encode())
+            newest = max(newest, entry.stat.st_mtime)
         files += 1
-        newest = max(newest, st.st_mtime)
     return MonthSnapshot(folder.name, digest.hexdigest(), files, newest)
 
 
+def _hash_order(relative_path: str) -> tuple[tuple[int, str], ...]:
+    """The order files have always been hashed in (``os.walk``'s, top-down): a folder's own files by
+    name, then each subfolder's, so a month's fingerprint is what an earlier release computed and an
+    unchanged month does not run again after an upgrade."""
+    *folders, name = relative_path.split("/")
+    return (*((1, folder) for folder in folders), (0, name))
+
+
 def scan_inbox(inbox: Path) -> dict[str, MonthSnapshot]:
-    """Snapshot of every ``YYYY-MM`` folder of the inbox (other entries such as ``_truth/`` are ignored)."""
-    if not inbox.is_dir():
+    """Snapshot of every ``YYYY-MM`` folder of the inbox (other entries such as ``_truth/`` are ignored);
+    empty when the inbox cannot be listed."""
+    try:
+        months = sorted(p for p in inbox.iterdir() if MONTH_FOLDER.match(p.name) and p.is_dir())
+    except OSError:  # no inbox yet, or one this process may not read
         return {}
-    return {p.name: snapshot_month(p) for p in sorted(inbox.iterdir()) if p.is_dir() and MONTH_FOLDER.match(p.name)}
+    return {p.name: snapshot_month(p) for p in months}
 
 
 def partition_key(month: str) -> str:

@@ -4,6 +4,7 @@ privacy, and the June re-crawl overlap seen through the dbt current view."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import dagster as dg
@@ -377,3 +378,86 @@ def test_note_ids_taken_from_note_url_through_the_asset(data_root, resources):
     assert query(data_root, "SELECT reason FROM raw.rejects") == [("note_id missing",)]
     [materialization] = result.asset_materializations_for_node("raw__notes")
     assert materialization.metadata["ids_from_url"].value == 3
+
+
+def build_wild_month(month, outside):
+    """What real inboxes hold: renamed files, other platforms' output under RedNote's names, other
+    tools' files in folders named after people, links out and round, a FIFO, a torn CSV quote."""
+    from tests.unit.test_xhs_recognition import OTHER_PLATFORM_RECORDS, build_tool_month
+
+    build_tool_month(month)
+    write_csv(month / "xhs_search_comments_2024-05-31.csv", [comment(i, 1, user=i) for i in range(1, 4)])
+    write_csv(month / "9_美国_search_contents_2025-11-22.csv", [note(20), note(21)])
+    zhihu_comments = next(r for p, item, r in OTHER_PLATFORM_RECORDS if (p, item) == ("Zhihu", "comments"))
+    write_json(month / "xhs/json/search_comments_2025-01-20.json", [zhihu_comments] * 3)
+    write_json(outside / "search_contents_2025-01-20.json", [note(30)])
+    (month / "linked.json").symlink_to(outside / "search_contents_2025-01-20.json")
+    (month / "loop").symlink_to("loop")
+    os.mkfifo(month / "search_comments_pipe.csv")
+    torn = write_csv(month / "xhs/csv/search_comments_2025-01-21.csv", [comment(9, 1)])
+    torn.write_bytes(torn.read_bytes() + b'6790aaaa0000000000000010,"' + b"x" * 140_000 + b"\r\n")
+
+
+def test_a_wild_inbox_through_the_assets(data_root, resources, tmp_path):
+    from tests.unit.test_xhs_recognition import PERSON
+    from tests.unit.test_xhs_tools import USER_1
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    build_wild_month(data_root / "inbox/2025-01", outside)
+    result = materialize(RAW, resources, "2025-01-01")
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    [materialization] = result.asset_materializations_for_node("raw__comments")
+    skipped = materialization.metadata["skipped_files"].value
+    assert skipped["xhs/json/search_comments_2025-01-20.json"] == "Zhihu comments, not RedNote"
+    assert skipped["linked.json"] == "symbolic link out of the inbox: not followed"
+    assert skipped["loop"] == "symbolic link loop: not followed"
+    assert skipped["search_comments_pipe.csv"] == "not a regular file (a FIFO, socket or device)"
+    tools = dict(query(data_root, "SELECT source_tool, count(*) FROM raw.ingest_log GROUP BY 1"))
+    assert tools == {"mediacrawler": 4, "spider_xhs": 2, "mediacrawler_sqlite": 3, "zeeschuimer": 1, "4cat": 1}
+    assert query(data_root, "SELECT count(*) FROM raw.rejects WHERE reason LIKE 'CSV cannot be parsed%'") == [(1,)]
+    assert query(data_root, "SELECT count(*) FROM raw.comments WHERE source_file LIKE 'xhs_search%'") == [(3,)]
+    people = [*PERSON.values(), "Nick One", USER_1, "sns-avatar.example"]
+    with duckdb.connect(str(data_root / "warehouse.duckdb"), read_only=True) as con:
+        for (table,) in con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+        ).fetchall():
+            text = con.execute(f"SELECT string_agg(t::VARCHAR, '\n') FROM {table} t").fetchone()[0] or ""
+            assert not [p for p in people if p in text], table
+    for node in ("raw__notes", "raw__comments", "raw__creators"):
+        [done] = result.asset_materializations_for_node(node)
+        metadata = json.dumps({k: str(v.value) for k, v in done.metadata.items()}, ensure_ascii=False)
+        assert not [p for p in people if p in metadata], node
+
+
+def test_a_file_changed_while_the_asset_reads_it_is_rejected_whole(data_root, resources, monkeypatch):
+    from rednote_dagster.lib.xhs import readers
+
+    path = write_json(data_root / "inbox/2025-03/xhs/json/search_contents_2025-03-09.json", [note(1), note(2)])
+    real = readers.READERS["json"]
+
+    def appended_while_read(data):
+        with path.open("ab") as handle:
+            handle.write(b"\n")
+        return real(data)
+
+    monkeypatch.setattr(readers, "READERS", {**readers.READERS, "json": appended_while_read})
+    result = materialize([raw_notes], resources, MARCH)
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    [(reason,)] = query(data_root, "SELECT reason FROM raw.rejects")
+    assert reason.startswith("file changed while it was read (size ")
+    assert query(data_root, "SELECT count(*) FROM raw.notes") == [(0,)]
+
+
+def test_an_earlier_warehouse_gains_source_tool(data_root, resources):
+    with duckdb.connect(str(data_root / "warehouse.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE raw.ingest_log (collection_month DATE, source_file VARCHAR, entity VARCHAR, "
+            "records_read BIGINT, accepted BIGINT, rejected BIGINT, duplicates BIGINT)"
+        )
+        con.execute("INSERT INTO raw.ingest_log VALUES ('2025-06-01', 'old.json', 'note', 1, 1, 0, 0)")
+    build_march(data_root / "inbox")
+    materialize([raw_notes], resources, MARCH)
+    rows = dict(query(data_root, "SELECT source_file, source_tool FROM raw.ingest_log"))
+    assert rows["old.json"] == "mediacrawler" and set(rows.values()) == {"mediacrawler"} and len(rows) > 1

@@ -1,9 +1,10 @@
-"""File-name and layout vintages (format notes §2.1, §2.2, §9)."""
+"""File-name and layout vintages (format notes §2.1, §2.2, §9): what a file's name says when its
+content says nothing (an empty file). Recognition by content: tests/unit/test_xhs_recognition.py."""
 
 import json
 from pathlib import Path
 
-from rednote_dagster.lib.xhs.discovery import classify, discover
+from rednote_dagster.lib.xhs.discovery import by_name, discover
 
 
 def test_every_name_vintage(tmp_path):
@@ -17,10 +18,15 @@ def test_every_name_vintage(tmp_path):
         "mydata/xhs/csv/creator_contents_2025-12-01.csv": ("note", "csv", "creator"),
     }
     for rel, expected in names.items():
-        path = tmp_path / rel
-        src = classify(path, tmp_path)
-        assert (src.entity, src.fmt, src.crawler_type) == expected, rel
-        assert src.relative_path == rel
+        [part] = by_name(tmp_path / rel, rel)
+        assert (part.entity, part.fmt, part.crawler_type) == expected, rel
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")  # empty: only the name can say what it is
+    found, skipped = discover(tmp_path)
+    assert skipped == []
+    assert sorted((f.relative_path, f.entity, f.fmt, f.crawler_type) for f in found) == sorted(
+        (rel, *expected) for rel, expected in names.items()
+    )
 
 
 def test_discover_skips_media_and_reports_unknown(tmp_path):
@@ -36,7 +42,10 @@ def test_discover_skips_media_and_reports_unknown(tmp_path):
         (tmp_path / rel).write_text("[]")
     found, skipped = discover(tmp_path)
     assert [f.relative_path for f in found] == ["xhs/json/search_contents_2025-01-14.json"]
-    assert skipped == ["xhs/notes.txt", "xhs/random.json"]
+    assert skipped == [
+        ("xhs/notes.txt", "not a RedNote record file (.txt)"),
+        ("xhs/random.json", "not a RedNote record file: its first record or header has none of the fields of one"),
+    ]
     assert discover(Path(tmp_path / "missing")) == ([], [])
 
 
@@ -57,7 +66,7 @@ def test_excel_workbook_yields_one_source_per_entity_sheet(tmp_path):
         ("note", "xlsx", "Contents", "search"),
         ("comment", "xlsx", "Comments", "search"),
     ]
-    assert skipped == ["xhs/report.xlsx"]
+    assert [s.relative_path for s in skipped] == ["xhs/report.xlsx"]
     read = read_file(found[0].path, found[0].fmt, found[0].sheet)
     records = [json.loads(t) for t in read.texts]
     assert read.records_read == 2 and records[1]["desc"] == "多行\n描述" and records[1]["liked_count"] == "1.2万"

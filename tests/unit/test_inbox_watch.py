@@ -118,3 +118,20 @@ def test_keys_and_cursor_round_trip():
     assert load_cursor(dump_cursor(cursor)) == cursor
     assert load_cursor(None) == {} and load_cursor("not json") == {} and load_cursor("[1]") == {}
     assert load_cursor('{"_truth": "z", "2025-01": "y"}') == {"2025-01": "y"}
+
+
+def test_the_fingerprint_of_an_unchanged_month_is_what_earlier_releases_computed(tmp_path):
+    """The same files hash to the same fingerprint as the os.walk-based scan did, so an upgrade does
+    not run every month again (cursor and run keys are fingerprints)."""
+    import hashlib
+
+    for rel in ("z.json", "b/x.json", "b/a/y.json", "b/c.csv", "a.json", "_notes/n.txt", ".hidden/h.json"):
+        _write(tmp_path / "2025-01" / rel)
+    earlier = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(tmp_path / "2025-01"):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(n for n in filenames if not n.startswith(".")):
+            st = os.stat(os.path.join(dirpath, name))
+            rel = os.path.relpath(os.path.join(dirpath, name), tmp_path / "2025-01").replace(os.sep, "/")
+            earlier.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    assert scan_inbox(tmp_path)["2025-01"].fingerprint == earlier.hexdigest()

@@ -1,4 +1,4 @@
-"""Raw layer: MediaCrawler crawls in ``$REDNOTE_DATA_DIR/inbox/<YYYY-MM>/`` → ``raw.notes``,
+"""Raw layer: RedNote crawls in ``$REDNOTE_DATA_DIR/inbox/<YYYY-MM>/`` → ``raw.notes``,
 ``raw.comments``, ``raw.creators``, plus the side tables ``raw.rejects`` and ``raw.ingest_log``.
 
 One asset per entity, built by one factory. Each run replaces its collection month(s) of the
@@ -15,10 +15,12 @@ from rednote_dagster.defs.resources import DUCKDB_POOL, RednoteData
 from rednote_dagster.lib.preview import markdown_table
 from rednote_dagster.lib.pseudonym import FINGERPRINT_TABLE, check_key_fingerprint
 from rednote_dagster.lib.warehouse import PartitionWrite, replace_partitions
-from rednote_dagster.lib.xhs.ingest import ingest_entity
+from rednote_dagster.lib.xhs.ingest import add_later_log_columns, ingest_entity
 
 REJECTS_TABLE = "raw.rejects"
 INGEST_LOG_TABLE = "raw.ingest_log"
+
+SKIPPED_SHOWN = 10  # skipped files named in the run log's warning; the metadata has every one
 
 # entity → warehouse table (= asset key [schema, table])
 RAW_TABLES = {"note": "raw.notes", "comment": "raw.comments", "creator": "raw.creators"}
@@ -59,7 +61,8 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
         group_name="raw",
         kinds={"duckdb", "python"},
         description=(
-            f"MediaCrawler {entity} records of each collection month, typed and de-duplicated "
+            f"RedNote {entity} records of each collection month (MediaCrawler, Spider_XHS, Zeeschuimer, 4CAT), "
+            "typed and de-duplicated "
             f"(one row per {entity} per month, latest crawl wins). Rejected records go to "
             f"{REJECTS_TABLE} with a reason; per-file counts to {INGEST_LOG_TABLE}."
         ),
@@ -80,6 +83,7 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 context.log.info(
                     f"recorded the pseudonym key's fingerprint {pseudonymizer.fingerprint} in {FINGERPRINT_TABLE}"
                 )
+            add_later_log_columns(con, INGEST_LOG_TABLE)
         months = months_in_window(context.partition_time_window)
         results = []
         for month in months:
@@ -100,7 +104,12 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 f"({result.bytes_read / 1e6:.1f} MB in {result.seconds:.1f} s)"
             )
             if result.skipped_files:
-                context.log.warning(f"{month:%Y-%m}: not MediaCrawler record files, skipped: {result.skipped_files}")
+                shown = list(result.skipped_files.items())[:SKIPPED_SHOWN]
+                more = len(result.skipped_files) - len(shown)
+                listed = "; ".join(f"{path}: {reason}" for path, reason in shown) + (
+                    f"; and {more} more (the skipped_files metadata lists them all)" if more else ""
+                )
+                context.log.warning(f"{month:%Y-%m}: {len(result.skipped_files)} files not read: {listed}")
             results.append(result)
 
         with duckdb.get_connection() as con:
@@ -131,7 +140,9 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                 "megabytes_per_second": dg.MetadataValue.float(round(mb / seconds, 2) if seconds else 0.0),
                 "ingest_log": dg.MetadataValue.md(markdown_table(log.drop("collection_month", "entity"), max_rows=60)),
                 "reject_reasons": dg.MetadataValue.md(markdown_table(reasons)),
-                "skipped_files": dg.MetadataValue.json(sorted({f for r in results for f in r.skipped_files})),
+                "skipped_files": dg.MetadataValue.json(
+                    dict(sorted({f: why for r in results for f, why in r.skipped_files.items()}.items()))
+                ),
                 "ids_from_url": dg.MetadataValue.int(sum(r.ids_from_url for r in results)),
                 "file_encodings": dg.MetadataValue.md(
                     markdown_table(
@@ -141,7 +152,13 @@ def build_raw_asset(entity: str) -> dg.AssetsDefinition:
                                 for r in results
                                 if r.file_details is not None and r.file_details.num_rows
                             ]
-                            or [pl.DataFrame({"source_file": [], "encoding": [], "ids_from_url": []})],
+                            or [
+                                pl.DataFrame(
+                                    {"source_file": [], "source_tool": [], "encoding": [], "ids_from_url": []},
+                                    schema=dict.fromkeys(("source_file", "source_tool", "encoding"), pl.String)
+                                    | {"ids_from_url": pl.Int64},
+                                )
+                            ],
                             how="vertical_relaxed",
                         ),
                         max_rows=60,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import functools
+import json
 import os
 import threading
 import time
@@ -20,9 +21,12 @@ import duckdb
 import pyarrow as pa
 
 from rednote_dagster.lib.pseudonym import Pseudonymizer
-from rednote_dagster.lib.xhs.discovery import SourceFile, discover
+from rednote_dagster.lib.warehouse import table_exists
+from rednote_dagster.lib.xhs.discovery import SourceFile, discover, file_signature
 from rednote_dagster.lib.xhs.normalize import normalize, prepare
-from rednote_dagster.lib.xhs.readers import read_file
+from rednote_dagster.lib.xhs.readers import FileRead, read_file
+from rednote_dagster.lib.xhs.tools import read_tool_file
+from rednote_dagster.lib.xhs.tools.common import MEDIACRAWLER
 
 # Reject payloads are for a human to inspect; the full record stays in the inbox file.
 MAX_PAYLOAD_CHARS = 20_000
@@ -83,6 +87,18 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Columns raw.ingest_log gained after warehouses were first written, with the value their old rows
+# get (every file read before source_tool was recorded was one of MediaCrawler's own).
+LATER_LOG_COLUMNS = {"source_tool": f"VARCHAR DEFAULT '{MEDIACRAWLER}'"}
+
+
+def add_later_log_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give an ingest log table written by an earlier release the columns the log has since gained."""
+    if table_exists(con, table):
+        for column, definition in LATER_LOG_COLUMNS.items():
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
+
+
 @dataclass
 class EntityIngest:
     entity: str
@@ -90,13 +106,13 @@ class EntityIngest:
     rows: pa.Table
     rejects: pa.Table
     log: pa.Table
-    skipped_files: list[str] = field(default_factory=list)
+    skipped_files: dict[str, str] = field(default_factory=dict)  # source_file -> why it was not read
     bytes_read: int = 0
     seconds: float = 0.0
-    # per file, in the log's order: the encoding it was read as ('utf-8', 'utf-8-sig', 'utf-16-le',
-    # 'utf-16-be', 'gb18030', 'xlsx', or 'undecodable' for a file rejected whole) and how many of
-    # its records took their note_id from their note_url. Not in ``log`` (raw.ingest_log), whose
-    # columns an existing warehouse fixed at its first write.
+    # per file, in the log's order: the tool that wrote it (source_tool), the encoding it was read as
+    # ('utf-8', 'utf-8-sig', 'utf-16-le', 'utf-16-be', 'gb18030', 'xlsx', 'sqlite', 'undecodable' for a
+    # file rejected whole, 'unread' for one that changed while it was read or could not be read) and
+    # how many of its records took their note_id from their note_url.
     file_details: pa.Table | None = None
 
     @property
@@ -106,6 +122,50 @@ class EntityIngest:
     @property
     def records_read(self) -> int:
         return int(sum(self.log.column("records_read").to_pylist()))
+
+
+def _unread(reason: str, payload: dict[str, object]) -> FileRead:
+    """A file that could not be read as a whole: one reject, as an undecodable file is."""
+    return FileRead(
+        pa.array([], pa.string_view()), pa.array([], pa.int64()), [(0, reason, json.dumps(payload))], 0, "unread"
+    )
+
+
+def _changed(before: tuple[int, ...], after: tuple[int, ...]) -> str:
+    changes = []
+    if before[0] != after[0]:
+        changes.append(f"size {before[0]:,} → {after[0]:,} bytes")
+    if before[1] != after[1]:
+        stamps = (
+            dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="milliseconds")
+            for ns in before[1:2] + after[1:2]
+        )
+        changes.append("modified {} → {}".format(*stamps))
+    if before[2:] != after[2:]:
+        changes.append("replaced by another file")
+    return (
+        f"file changed while it was read ({'; '.join(changes)}): none of it is kept; "
+        "ingest the month again once the file is complete"
+    )
+
+
+def read_source(src: SourceFile) -> FileRead:
+    """Every record of one file (or sheet, or table), or one reject for the whole file when it
+    changed between being recognised and the end of its read (size, mtime or inode differ), or could
+    not be read: a partial read never passes for a whole one."""
+    try:
+        before = file_signature(os.stat(src.path))
+        if src.signature is not None and before != src.signature:
+            return _unread(_changed(src.signature, before), {"size_before": src.signature[0], "size_after": before[0]})
+        result = read_tool_file(src.path, src.tool) if src.tool is not None else read_file(src.path, src.fmt, src.sheet)
+        after = file_signature(os.stat(src.path))
+    except OSError as err:
+        return _unread(f"cannot read file: {err.strerror or type(err).__name__}", {})
+    except Exception as err:  # a workbook or database damaged past what its library reads
+        return _unread(f"cannot read file: {type(err).__name__}", {})
+    if after != before:
+        return _unread(_changed(before, after), {"size_before": before[0], "size_after": after[0]})
+    return result
 
 
 def _records_table(
@@ -119,7 +179,7 @@ def _records_table(
     encodings: dict[str, str] = {}
     total_bytes = 0
     for file_order, src in enumerate(files):
-        result = read_file(src.path, src.fmt, src.sheet)
+        result = read_source(src)
         total_bytes += result.bytes_read
         read_counts[src.relative_path] = result.records_read
         encodings[src.relative_path] = result.encoding
@@ -180,7 +240,7 @@ def ingest_entity(
     pseudonymizer: Pseudonymizer,
 ) -> EntityIngest:
     started = time.perf_counter()
-    all_files, skipped = discover(Path(month_dir))
+    all_files, skipped = discover(Path(month_dir), keyed=pseudonymizer.author_key)
     files = [f for f in all_files if f.entity == entity]
     # Many months hold no file of an entity (creators are written by few vintages): their empty
     # tables are made once, not by a trip through the normaliser every time.
@@ -193,7 +253,7 @@ def ingest_entity(
         rows=rows,
         rejects=rejects,
         log=log,
-        skipped_files=skipped,
+        skipped_files=dict(skipped),
         bytes_read=total_bytes,
         seconds=time.perf_counter() - started,
         file_details=details,
@@ -269,6 +329,7 @@ def _ingest_files(
                     "records_read": pa.array(list(read_counts.values()), pa.int64()),
                     "file_order": pa.array(range(len(read_counts)), pa.int32()),
                     "encoding": pa.array(list(encodings.values()), pa.string()),
+                    "source_tool": pa.array([f.source_tool for f in files], pa.string()),
                 }
             ),
         )
@@ -277,14 +338,15 @@ def _ingest_files(
                    r.records_read,
                    coalesce(c.accepted, 0)::BIGINT AS accepted,
                    coalesce(j.rejected, 0)::BIGINT AS rejected,
-                   coalesce(c.duplicates, 0)::BIGINT AS duplicates
+                   coalesce(c.duplicates, 0)::BIGINT AS duplicates,
+                   r.source_tool
             FROM read_counts_in r
             LEFT JOIN file_counts c USING (source_file)
             LEFT JOIN (SELECT source_file, count(*) AS rejected FROM rejected GROUP BY 1) j USING (source_file)
             ORDER BY r.file_order
         """).to_arrow_table()
         details = con.sql("""
-            SELECT r.source_file, r.encoding, coalesce(u.ids_from_url, 0)::BIGINT AS ids_from_url
+            SELECT r.source_file, r.source_tool, r.encoding, coalesce(u.ids_from_url, 0)::BIGINT AS ids_from_url
             FROM read_counts_in r LEFT JOIN url_id_counts u USING (source_file)
             ORDER BY r.file_order
         """).to_arrow_table()

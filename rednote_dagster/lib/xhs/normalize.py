@@ -348,7 +348,9 @@ _SELECT_ACCEPTED = {
     "note": """
         xhs_id(note_id) AS note_id,
         xhs_identity(user_id, creator_hash) AS identity_hash,
-        coalesce(nullif(title, ''), left(coalesce("desc", ''), 255)) AS title,
+        -- a blank title stays NULL: the current-crawl views then keep a title an earlier crawl knew
+        -- (MediaCrawler itself titles an untitled note by the start of its desc; other tools leave it blank)
+        CASE WHEN trim(title) <> '' THEN title END AS title,
         coalesce("desc", '') AS description,
         nullif(trim(type), '') AS note_type,
         typed_time AS published_at,

@@ -247,6 +247,21 @@ def _read_array_items(text: str, pos: int, out: _Collector, *, single: bool) -> 
             return
         try:
             _, end = _DECODER.raw_decode(text, pos)
+        except RecursionError:
+            # nested deeper than Python's parser goes (~1,000 levels; no MediaCrawler record is
+            # nested at all): the record is rejected and the array read on from its end
+            end = _value_end(text, pos)
+            if end is None:
+                out.rejects.append(
+                    (index, f"truncated or invalid JSON array: record {index} does not end", fingerprint(text[pos:]))
+                )
+                return
+            out.rejects.append((index, "record nested too deeply to read", fingerprint(text[pos:end])))
+            index += 1
+            pos = _WS.match(text, end).end()
+            if pos < len(text) and text[pos] == ",":
+                pos += 1
+            continue
         except json.JSONDecodeError as err:
             remainder = text[pos:]
             out.rejects.append(
@@ -271,6 +286,25 @@ def _read_array_items(text: str, pos: int, out: _Collector, *, single: bool) -> 
             return
 
 
+# a JSON string (escapes included) or a bracket: what finding a value's end needs to look at
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _value_end(text: str, pos: int) -> int | None:
+    """Where the object or array opening at ``pos`` ends, found without recursion (so at any
+    depth); None when it does not end."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text, pos):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+        elif bracket in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None
+
+
 def read_csv(data: bytes) -> FileRead:
     """MediaCrawler CSV: utf-8-sig (or GBK, UTF-16: see ``decode``), header once, multi-line quoted
     fields (``newline=''``)."""
@@ -279,10 +313,27 @@ def read_csv(data: bytes) -> FileRead:
     except Undecodable as err:
         return _undecodable(data, err)
     out = _Collector(bytes_read=len(data), encoding=encoding)
-    reader = csv.reader(io.StringIO(body.decode(), newline=""))
+    text = body.decode()
+    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     index = 0
-    for row in reader:
+    while True:
+        lines_done = reader.line_num  # the lines of the rows read so far; the next row starts after them
+        try:
+            row = next(reader, None)
+        except csv.Error as err:
+            # csv cannot go on: a quote left open swallowed the rest into one field past the field
+            # limit, or a NUL byte. What is left is one reject.
+            out.rejects.append(
+                (
+                    index,
+                    f"CSV cannot be parsed from here on ({err})",
+                    fingerprint(_lines_after(text, lines_done)),
+                )
+            )
+            break
+        if row is None:
+            break
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if header is None:
@@ -301,6 +352,14 @@ def read_csv(data: bytes) -> FileRead:
             out.add(index, to_json(row))
         index += 1
     return out.done()
+
+
+def _lines_after(text: str, lines: int) -> str:
+    """``text`` after its first ``lines`` lines, counted as csv.reader counts them (``newline=''``)."""
+    rest = io.StringIO(text, newline="")
+    for _ in range(lines):
+        rest.readline()
+    return rest.read()
 
 
 def _object_encoder(keys: list[str]) -> Callable[[list[str]], str]:
@@ -323,7 +382,9 @@ def read_xlsx_sheet(path: Path, sheet: str) -> FileRead:
     out = _Collector(bytes_read=path.stat().st_size, encoding="xlsx")
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = book[sheet].iter_rows(values_only=True)
+        worksheet = book[sheet]
+        worksheet.reset_dimensions()  # every row, whatever a stale <dimension> claims
+        rows = worksheet.iter_rows(values_only=True)
         header = [str(h) if h is not None else "" for h in next(rows, ())]
         index = 0
         for row in rows:

@@ -15,8 +15,9 @@ Conversions to MediaCrawler's fields (format notes §3–§5):
 * ``上传时间`` / ``upload_time`` is local wall-clock text (``time.localtime``): read in
   ``ASSUMED_CRAWL_TIMEZONE`` and given as epoch ms (``time``; ``create_time`` for comments).
 * ``笔记类型`` 图集 / 视频 (English fork: image_collection / video) is ``type`` normal / video.
-* The tool's placeholders are blanks: title 无标题 / Untitled (MediaCrawler then titles the note by
-  its ``desc``, as normalize does), ip_location 未知 / unknown, gender 未知 / unknown, and "None".
+* The tool's placeholders are blanks: title 无标题 / Untitled (stored as NULL, which in the
+  current-crawl views keeps a title an earlier crawl knew), ip_location 未知 / unknown, gender
+  未知 / unknown, and "None".
 * Counts are the API's display strings ("1.2万"), as in MediaCrawler: normalize parses them.
 * The tool records no crawl time: ``last_modify_ts`` is the workbook's own "modified" stamp
   (openpyxl writes the save time, UTC), and the file's mtime for ``info.json``.
@@ -417,7 +418,7 @@ def _note(fields: dict) -> dict:
             raise _Unconvertible("note_type is neither 图集 nor 视频")
     _copy(fields, out, (("title", "title"), ("desc", "desc")))
     if "title" in out and out["title"] is None:
-        out["title"] = ""  # MediaCrawler's title of an untitled note: normalize takes it from desc
+        out["title"] = ""  # an untitled note: normalize stores its title as NULL
     if "video_addr" in fields:
         out["video_url"] = fields["video_addr"] or ""
     _time(fields, out, "time")
@@ -458,6 +459,17 @@ def _creator(fields: dict) -> dict:
 
 
 _USER_ID = re.compile(r"[0-9a-fA-F]{24}")
+# download_note's folders, `{nickname}_{user_id}` and `{title}_{note_id}` (norm_str'd, cut to 20 / 40)
+PERSON_FOLDER = re.compile(r"^.+_[0-9a-fA-F]{24}$")
+# what download_note and save_user_detail write beside info.json: detail.txt, image_N.jpg, cover.jpg, video.mp4
+MEDIA_FILES = re.compile(r"^(?:detail\.txt|(?:image_\d+|cover)\.jpg|video\.mp4)$")
+
+
+def is_media(relative_path: str) -> bool:
+    """Whether the file is one download_note or save_user_detail wrote beside a note's info.json
+    (its text, images or video), in a folder named after a person or a note: nothing to ingest."""
+    *folders, name = relative_path.split("/")
+    return bool(folders) and PERSON_FOLDER.match(folders[-1]) is not None and MEDIA_FILES.match(name) is not None
 
 
 def private_relative_path(relative_path: str, keyed: Callable[[str], str]) -> str:
@@ -466,11 +478,13 @@ def private_relative_path(relative_path: str, keyed: Callable[[str], str]) -> st
     ``download_note`` writes ``{nickname}_{user_id}/{title}_{note_id}/info.json`` and
     ``spider_user_all_note`` names a workbook after the user id (``{user_id}.xlsx``). Those parts
     become ``keyed(part)`` (give ``Pseudonymizer.author_key``: without the key it cannot be
-    computed from the name or id); every other part of the path is kept.
+    computed from the name or id), as does any other folder named like download_note's
+    (``…_<24 hex>``); every other part of the path is kept.
     """
     parts = relative_path.split("/")
     if parts[-1] == "info.json" and len(parts) >= 3:
         parts[-3:-1] = [f"note-{keyed('/'.join(parts[-3:-1]))[:16]}"]
+    parts[:-1] = [f"folder-{keyed(part)[:16]}" if PERSON_FOLDER.match(part) else part for part in parts[:-1]]
     stem, dot, extension = parts[-1].rpartition(".")
     if dot and _USER_ID.search(stem):
         parts[-1] = f"user-{keyed(stem)[:16]}.{extension}"
