@@ -215,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     share = sub.add_parser("share", help="write the share-safe replication package (no texts, no platform ids)")
     share.add_argument("--out", help="folder to write (replaced whole); default $REDNOTE_DATA_DIR/share")
     share.set_defaults(func=_share)
+    from rednote_dagster.lib.coding_workflow.commands import add_coding_parser  # the manual coding workflow
+
+    add_coding_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -18,6 +18,10 @@ LABELS = {
 PYTHON_ROLLUPS = {
     "analysis/category_engagement",
     "analysis/coding_agreement",
+    "analysis/coding_sample_emotion",
+    "analysis/coding_sample_sentiment",
+    "analysis/coding_sample_stance",
+    "analysis/coding_sample_taxonomy",
     "analysis/comment_affect_chi_square",
     "analysis/phase_breakpoints",
     "analysis/sampling_frame",
