@@ -86,6 +86,21 @@ def test_supervised_features_are_chosen_by_cross_validated_kappa(tiny_embedder):
     assert choose_features(texts[:21], random_vectors[:21], codes[:21]) == ("char-ngrams+embeddings", {})
 
 
+def test_one_training_set_is_fitted_once_per_process(tiny_embedder, monkeypatch):
+    from rednote_dagster.lib.labelling import embeddings
+
+    train = [(t, code) for code in POOLS for t in texts_for(code, 12, 5)]
+    texts, codes = [t for t, _ in train], [c for _, c in train]
+    calls = []
+    real = embeddings.choose_features
+    monkeypatch.setattr(embeddings, "choose_features", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts, codes)
+    again = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts, codes)
+    assert len(calls) == 1 and again.classifier is first.classifier and again.model_revision == first.model_revision
+    SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts[1:], codes[1:])
+    assert len(calls) == 2, "another training set is fitted anew"
+
+
 def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
     embedder = Embedder()
     assert embedder.model_id == BUNDLED_MINILM and embedder.model_revision.startswith("local-")

@@ -205,6 +205,13 @@ def choose_features(
     return max(FEATURE_SETS, key=lambda f: (kappas[f], -FEATURE_SETS.index(f))), kappas
 
 
+# Fitted classifiers of this process, by (embedder, revision, features asked for, training set): the
+# fit is deterministic, and the cross-validated choice costs 16 fits, so the note and comment sentiment
+# assets (one coding) and every month of one run train once. Oldest dropped beyond a few schemes' worth.
+_FITTED: dict[tuple[str, str, str, str], tuple[str, dict[str, float], "_TextClassifier"]] = {}
+_FITTED_KEPT = 8
+
+
 class SupervisedOnEmbeddings(LabelBackend):
     """Logistic regression on the manually coded items, over sentence embeddings, character n-grams or
     both (``features="auto"``: :func:`choose_features` on the training items). The choice and the
@@ -230,18 +237,25 @@ class SupervisedOnEmbeddings(LabelBackend):
         if len(set(train_codes)) < 2:
             raise ValueError("the supervised backend needs manual codes of at least two classes")
         self.embedder = embedder
-        vectors = embedder.encode(list(train_texts))
-        if features == "auto":
-            features, self.cv_kappa = choose_features(train_texts, vectors, train_codes, C=C, seed=seed)
-        else:
-            self.cv_kappa = {}
-        self.features = features
-        self.classifier = _TextClassifier(features, C=C, seed=seed).fit(list(train_texts), vectors, train_codes)
-        self.n_train = len(train_codes)
         # The model is the embedder, the features and this training set: any change makes a new revision.
         training = hashlib.sha256(
             json.dumps([sorted(zip(map(input_hash, train_texts), train_codes)), C, seed], ensure_ascii=False).encode()
         ).hexdigest()[:12]
+        fitted_key = (embedder.model_id, embedder.model_revision, features, training)
+        if fitted_key not in _FITTED:
+            vectors = embedder.encode(list(train_texts))
+            chosen, cv_kappa = (
+                choose_features(train_texts, vectors, train_codes, C=C, seed=seed)
+                if features == "auto"
+                else (features, {})
+            )
+            classifier = _TextClassifier(chosen, C=C, seed=seed).fit(list(train_texts), vectors, train_codes)
+            while len(_FITTED) >= _FITTED_KEPT:
+                _FITTED.pop(next(iter(_FITTED)))
+            _FITTED[fitted_key] = (chosen, cv_kappa, classifier)
+        features, self.cv_kappa, self.classifier = _FITTED[fitted_key]
+        self.features = features
+        self.n_train = len(train_codes)
         self.model_id = f"{embedder.model_id}+{features}+logreg"
         self.model_revision = f"{embedder.model_revision}+train-{training}"
         classes = list(self.classifier.model.classes_)
