@@ -76,11 +76,12 @@ def test_a_new_user_gets_a_short_console_a_full_log_and_no_previews(new_user_run
     assert any(re.search(r"✓ raw/comments +[\d,]+ rows .*· [\d.]+ s", line) for line in lines), run.console
     assert sum(line.startswith("✓ labelling_job ") for line in lines) == 4
     assert "✓ rollups_job" in run.console
-    # warnings once each: the lexicon fallback is reported by every month's sentiment steps
-    assert run.console.count("LEXICON FALLBACK") == 1, run.console
+    # the corpus's simulated sentiment coding makes sentiment supervised: no lexicon fallback to warn about
+    assert "LEXICON FALLBACK" not in run.console, run.console
+    # warnings once each, though every month's steps report them
     assert run.console.count("PNG previews skipped") == 1, run.console
     # progress bars for the long loops (on stderr)
-    for bar in ("embedding (", "lexicon sentiment", "BERTopic on"):
+    for bar in ("embedding (", "BERTopic on"):
         assert bar in run.stderr, bar
     # the full event log is on disk, where the console says
     log_path = Path(re.search(r"event log: (\S+)", run.stdout).group(1))
@@ -272,7 +273,8 @@ def test_sentiment_agrees_with_the_planted_levels_per_language(ran):
             ORDER BY ALL""").pl()
         backends = con.sql("SELECT DISTINCT backend FROM enrich.note_sentiment").fetchall()
     print(agreement)
-    assert backends == [("lexicon",)]  # no model hub here: the fallback, recorded in every row
+    # the simulated sentiment coding is there: supervised, recorded in every row (the lexicon has unit tests)
+    assert backends == [("supervised",)]
     exact = {(r["entity"], r["lang"]): r["exact"] for r in agreement.iter_rows(named=True)}
     # English inner cut-offs are VADER's own (calibrated on real tweets, not on our templates), which read
     # template words such as "free" in neutral notes as sentiment: 0.59 on seed 0

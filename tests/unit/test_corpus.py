@@ -755,3 +755,15 @@ def test_seed_0_small_corpus_has_its_recorded_digest(corpus):
     # The files of (small, 0) change only on purpose: whoever changes the generator, its parameters
     # or its phrase tables so that the output changes updates this digest in the same commit.
     assert tree_digest(corpus.root) == "48603e285173bf38a163bf7ae34520467ddafced841ad6df9f9d9a748419e6e1"
+
+
+def test_manual_sentiment_coding_covers_the_taxonomy_sample_and_more_notes(corpus):
+    rows = list(csv.DictReader((corpus.root / "_manual" / "sentiment_coding.csv").open(encoding="utf-8")))
+    truth = {r["note_id"]: r for r in csv.DictReader((corpus.root / "_truth" / "notes.csv").open(encoding="utf-8"))}
+    notes = {r["id"] for r in rows if r["entity"] == "note"}
+    comments = {r["id"] for r in rows if r["entity"] == "comment"}
+    taxonomy_sample = {i for i, r in truth.items() if r["manual_sample"] == "1"}
+    assert taxonomy_sample < notes <= set(truth)
+    assert len(notes) == round(Knobs().sentiment_manual_note_share * len(truth))
+    assert len(comments) == Knobs().affect_manual_comments
+    assert len(rows) == 2 * (len(notes) + len(comments))  # two coders each

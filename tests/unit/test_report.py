@@ -203,6 +203,7 @@ def build_warehouse(con, skip: tuple[str, ...] = ()) -> None:
                 "collection_month": [dt.date(2025, 1, 1)],
                 "entity": ["note"],
                 "source_file": ["a.json"],
+                "source_tool": ["mediacrawler"],
                 "records_read": [3],
                 "accepted": [2],
                 "rejected": [1],

@@ -114,7 +114,8 @@ def generate_corpus(out_dir: Path | str, scale: str = "small", seed: int = 0) ->
     truth.write_json(truth_dir / "params.json", params_dict(sp, knobs, seed))
     truth.write_manual(out, sample, knobs, _rng(seed, "coders"))
     truth.write_affect_manual(out, comment_sample, knobs, _rng(seed, "affect_coders"))
-    truth.write_sentiment_manual(out, sample, comment_sample, knobs, _rng(seed, "sentiment_coders"))
+    sentiment_notes = truth.sentiment_manual_notes(notes, sample, knobs, _rng(seed, "sentiment_manual"))
+    truth.write_sentiment_manual(out, sentiment_notes, comment_sample, knobs, _rng(seed, "sentiment_coders"))
 
     n_comments = sum(len(n.comments) for n in notes)
     n_top = sum(1 for n in notes for c in n.comments if c.parent is None)

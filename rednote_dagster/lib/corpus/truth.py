@@ -326,6 +326,16 @@ def write_affect_manual(out_dir: Path, sample: list[Comment], knobs: Knobs, rng:
         _write_csv(out_dir / "_manual" / f"{scheme}_coding.csv", ["comment_id", "coder", "code"], rows)
 
 
+def sentiment_manual_notes(notes: list[Note], sample: list[Note], knobs: Knobs, rng: random.Random) -> list[Note]:
+    """The taxonomy sample plus notes drawn at random from the rest, up to ``sentiment_manual_note_share``
+    of all notes, in corpus order."""
+    coded = {note.idx for note in sample}
+    rest = [note for note in notes if note.idx not in coded]
+    wanted = max(0, round(knobs.sentiment_manual_note_share * len(notes)) - len(sample))
+    more = rng.sample(rest, min(wanted, len(rest)))
+    return sorted([*sample, *more], key=lambda note: note.idx)
+
+
 def _neighbour_level(level: int, rng: random.Random) -> int:
     """A coder's slip on the five-level scale: the next level up or down (an edge level has one neighbour)."""
     return rng.choice([x for x in (level - 1, level + 1) if -2 <= x <= 2])
@@ -335,8 +345,8 @@ def write_sentiment_manual(
     out_dir: Path, notes: list[Note], comments: list[Comment], knobs: Knobs, rng: random.Random
 ) -> None:
     """_manual/sentiment_coding.csv: entity, id, coder, code (the level -2 .. 2); two coders per item.
-    The items are the notes of the taxonomy sample and the comments of the emotion / stance sample,
-    coded for sentiment in the same pass; a coder who errs picks a neighbouring level."""
+    The items are the notes of :func:`sentiment_manual_notes` (the taxonomy sample and more) and the
+    comments of the emotion / stance sample; a coder who errs picks a neighbouring level."""
     rows = []
     for entity, items in (
         ("note", [(n.note_id, n.sentiment) for n in notes]),

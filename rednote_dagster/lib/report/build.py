@@ -192,10 +192,10 @@ PROVENANCE_TABLES: tuple[TableQuery, ...] = (
     ),
     TableQuery(
         "Source files",
-        "Files read per collection month and entity (raw.ingest_log).",
-        "SELECT collection_month, entity, count(DISTINCT source_file) AS files, sum(records_read) AS read, "
-        "sum(accepted) AS accepted, sum(rejected) AS rejected, sum(duplicates) AS duplicates "
-        "FROM raw.ingest_log GROUP BY ALL ORDER BY collection_month, entity",
+        "Files read per collection month, entity and the tool that wrote them (raw.ingest_log).",
+        "SELECT collection_month, entity, source_tool, count(DISTINCT source_file) AS files, "
+        "sum(records_read) AS read, sum(accepted) AS accepted, sum(rejected) AS rejected, "
+        "sum(duplicates) AS duplicates FROM raw.ingest_log GROUP BY ALL ORDER BY collection_month, entity, source_tool",
     ),
 )
 LABEL_TABLES = (
