@@ -284,20 +284,28 @@ def test_sentiment_agrees_with_the_planted_levels_per_language(ran):
 
 
 def test_topic_sentiment_keeps_the_planted_extremes(ran):
+    from scipy.stats import spearmanr
+
     with duckdb.connect(str(ran / "warehouse.duckdb"), read_only=True) as con:
         truth_table(con, ran, "notes")
-        means = dict(
-            con.sql("""
-            SELECT t.code, avg(s.score) FROM (
+        rows = con.sql("""
+            SELECT t.code, avg(s.score), avg(t.sentiment::INTEGER) FROM (
                 SELECT note_id, arg_max(score, collection_month) AS score FROM enrich.note_sentiment
                 WHERE passes_confidence GROUP BY 1) s
             JOIN truth_notes t USING (note_id) GROUP BY 1""").fetchall()
-        )
-    assert max(means, key=means.get) == "5c"
-    assert min(means, key=means.get) == "1a"
-    top = sum(means[c] for c in ("5c", "2c", "4")) / 3
-    bottom = sum(means[c] for c in ("3a", "3c", "1a")) / 3
+    labelled = {code: model for code, model, _ in rows}
+    planted = {code: level for code, _, level in rows}  # the same notes' planted levels
+    by_planted = sorted(planted, key=planted.get)
+    # Fig 6's extremes: the labels put a planted top-two topic first and a planted bottom-two topic last.
+    # (The exact first place is not asserted: seed 0 plants 5c only 0.065 above 2c on 132 and 290 notes.)
+    assert max(labelled, key=labelled.get) in by_planted[-2:], (labelled, planted)
+    assert min(labelled, key=labelled.get) in by_planted[:2], (labelled, planted)
+    top = sum(labelled[c] for c in ("5c", "2c", "4")) / 3
+    bottom = sum(labelled[c] for c in ("3a", "3c", "1a")) / 3
     assert top - bottom > 0.4
+    # and the order of all 14 topics follows the planted one
+    codes = sorted(planted)
+    assert spearmanr([labelled[c] for c in codes], [planted[c] for c in codes]).statistic > 0.85
 
 
 def test_taxonomy_codes_agree_with_planted_and_human_codes(ran):

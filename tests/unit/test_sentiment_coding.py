@@ -11,9 +11,11 @@ from rednote_dagster.lib.coding import (
     CODED_TABLES,
     MIN_LANGUAGE_N,
     SENTIMENT_CODING_FILE,
+    GateResult,
     coding_agreement,
     in_validation,
     kappa_gate,
+    kappa_standard_error,
     read_manual_coding,
 )
 from rednote_dagster.lib.corpus.truth import write_sentiment_manual
@@ -71,17 +73,12 @@ def test_agreement_per_language_shows_a_model_that_fails_on_one_language():
     assert n["all"] == n["en"] + n["zh"] == sum(in_validation(i, 0.5) for i in ids)
     assert set(headline["level"]) == {"code"}  # no taxonomy categories for sentiment
 
-    passed, failures = kappa_gate(table, ["t"], 0.6)
-    assert not passed and any("(zh)" in f for f in failures) and not any("(en)" in f for f in failures)
+    gate = kappa_gate(table, ["t"], 0.6)
+    assert not gate.passed and any("(zh)" in f for f in gate.failures) and not any("(en)" in f for f in gate.failures)
 
 
-def test_the_gate_judges_a_language_only_from_enough_items():
-    rows = [
-        ("t", "all", 200, 0.9),
-        ("t", "en", 190, 0.95),
-        ("t", "zh", MIN_LANGUAGE_N - 1, 0.1),  # too few to judge: shown, not judged
-    ]
-    table = pl.DataFrame(
+def _gate_table(rows):
+    return pl.DataFrame(
         [
             {
                 "label_table": t,
@@ -90,16 +87,46 @@ def test_the_gate_judges_a_language_only_from_enough_items():
                 "level": "code",
                 "n": n,
                 "kappa": k,
+                "percent_agreement": p,
             }
-            for t, lang, n, k in rows
+            for t, lang, n, k, p in rows
         ]
     )
-    assert kappa_gate(table, ["t"], 0.6) == (True, [])
+
+
+def test_the_gate_judges_a_language_only_from_enough_items():
+    rows = [
+        ("t", "all", 200, 0.9, 0.93),
+        ("t", "en", 190, 0.95, 0.96),
+        ("t", "zh", MIN_LANGUAGE_N - 1, 0.1, 0.3),  # too few to judge: shown, not judged
+    ]
+    table = _gate_table(rows)
+    assert kappa_gate(table, ["t"], 0.6) == GateResult([], [])
     table = table.with_columns(pl.when(pl.col("language") == "zh").then(MIN_LANGUAGE_N).otherwise("n").alias("n"))
-    passed, failures = kappa_gate(table, ["t"], 0.6)
-    assert not passed and failures == [f"t (zh): κ 0.100 < 0.6 (N = {MIN_LANGUAGE_N})"]
-    passed, failures = kappa_gate(table, ["missing"], 0.6)
-    assert not passed and "no held-out coded item" in failures[0]
+    gate = kappa_gate(table, ["t"], 0.6)
+    assert not gate.passed and gate.failures == [f"t (zh): κ 0.100 < 0.6 (N = {MIN_LANGUAGE_N})"]
+    gate = kappa_gate(table, ["missing"], 0.6)
+    assert not gate.passed and "no held-out coded item" in gate.failures[0]
+
+
+def test_a_language_under_the_minimum_by_less_than_its_sampling_error_warns():
+    # 50 items, κ 0.571 with 68 % observed agreement (chance 25 %): SE 0.088, 95 % upper bound 0.744
+    assert kappa_standard_error(50, 0.571, 0.68) == pytest.approx(0.0884, abs=1e-3)
+    near = _gate_table([("t", "all", 276, 0.74, 0.80), ("t", "mixed", 50, 0.571, 0.68)])
+    gate = kappa_gate(near, ["t"], 0.6)
+    assert (
+        gate.passed
+        and gate.failures == []
+        and "t (mixed): κ 0.571 < 0.6 (N = 50; 95 % upper bound 0.744)" in gate.warnings
+    )
+    # the same κ on 2,000 items is clearly under: SE 0.014, upper bound 0.598
+    gate = kappa_gate(near.with_columns(pl.lit(2000).alias("n")), ["t"], 0.6)
+    assert not gate.passed and gate.failures == ["t (mixed): κ 0.571 < 0.6 (N = 2000)"]
+    # the overall figure is judged as it is, whatever its interval
+    gate = kappa_gate(_gate_table([("t", "all", 40, 0.59, 0.70)]), ["t"], 0.6)
+    assert not gate.passed and gate.warnings == []
+    # a perfect κ has no sampling error; an undefined one none to speak of
+    assert kappa_standard_error(50, 1.0, 1.0) == 0.0 and kappa_standard_error(50, None, 0.5) is None
 
 
 class _Named(LabelBackend):
