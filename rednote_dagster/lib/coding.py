@@ -78,16 +78,33 @@ def in_validation(note_id: str, share: float) -> bool:
     return bucket < share
 
 
-def consensus(coding: pl.DataFrame, id_col: str = "note_id") -> pl.DataFrame:
-    """One code per note (or comment): the code all its coders agree on; those the coders disagree
-    on are left out (the paper resolved them by discussion, which a file cannot record)."""
-    return (
-        coding.group_by(id_col)
-        .agg(pl.col("code").n_unique().alias("codes"), pl.col("code").first())
-        .filter(pl.col("codes") == 1)
-        .select(id_col, "code")
-        .sort(id_col)
+def consensus(coding: pl.DataFrame, id_col: str = "note_id", resolved: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One code per note (or comment): the code all its coders agree on, or, where they disagree, the
+    adjudicator's resolution in ``resolved`` (<id_col>, code; the last row of an item wins). A
+    disagreement nobody has resolved is left out (the paper resolved them by discussion; the
+    disagreement sheet of ``coding_workflow`` records it)."""
+    spread = coding.group_by(id_col).agg(pl.col("code").n_unique().alias("codes"), pl.col("code").first())
+    agreed = spread.filter(pl.col("codes") == 1).select(id_col, "code")
+    if resolved is None or not resolved.height:
+        return agreed.sort(id_col)
+    disputed = spread.filter(pl.col("codes") > 1).select(id_col)
+    adjudicated = (
+        resolved.select(id_col, "code").unique(id_col, keep="last", maintain_order=True).join(disputed, on=id_col)
     )
+    return pl.concat([agreed, adjudicated]).sort(id_col)
+
+
+def adjudication_path(coding_path: Path) -> Path:
+    """``manual/<scheme>_adjudication.csv`` beside ``manual/<scheme>_coding.csv``: the resolved disagreements."""
+    return coding_path.with_name(coding_path.name.replace("_coding.csv", "_adjudication.csv"))
+
+
+def read_adjudication(
+    coding_path: Path, codes: Sequence[str], id_col: str, *, entities: Sequence[str] = ()
+) -> pl.DataFrame | None:
+    """The resolutions for a coding file (same columns, ``coder`` the adjudicator), or None without any."""
+    path = adjudication_path(coding_path)
+    return read_manual_coding(path, codes, id_col, entities=entities) if path.exists() else None
 
 
 def split(coding: pl.DataFrame, validation_share: float, id_col: str = "note_id") -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -156,7 +173,12 @@ AGREEMENT_SCHEMA = {
 
 
 def _pair_rows(
-    coding: pl.DataFrame, validation: pl.DataFrame, model: dict[str, str], id_col: str, rows_of
+    coding: pl.DataFrame,
+    validation: pl.DataFrame,
+    model: dict[str, str],
+    id_col: str,
+    rows_of,
+    resolved: pl.DataFrame | None = None,
 ) -> list[dict]:
     coders = sorted(coding["coder"].unique().to_list())
     rows: list[dict] = []
@@ -167,7 +189,7 @@ def _pair_rows(
             if n in model
         ]
         rows += rows_of(f"model_vs_{coder}", [p[0] for p in pairs], [p[1] for p in pairs])
-    pairs = [(model[n], c) for n, c in consensus(validation, id_col).iter_rows() if n in model]
+    pairs = [(model[n], c) for n, c in consensus(validation, id_col, resolved).iter_rows() if n in model]
     rows += rows_of("model_vs_consensus", [p[0] for p in pairs], [p[1] for p in pairs])
     if len(coders) >= 2:
         wide = coding.filter(pl.col("coder").is_in(coders[:2])).pivot("coder", index=id_col, values="code").drop_nulls()
@@ -184,8 +206,10 @@ def coding_agreement(
     language_of: Mapping[str, str] | None = None,
     group_of: Callable[[str], str] | None = category_of,
     groups: Sequence[str] = tuple(CATEGORIES),
+    resolved: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Agreement table. ``model_codes``: <id_col>, code (unknowns dropped before).
+    """Agreement table. ``model_codes``: <id_col>, code (unknowns dropped before). ``resolved``: the
+    adjudicator's codes for items the coders disagree on, which join the consensus (:func:`consensus`).
 
     Model-vs-human rows use the validation part only; inter-coder rows use every doubly coded item.
     Rows come for language "all" and, with ``language_of`` (id → :func:`script_of` of its text), again
@@ -197,14 +221,14 @@ def coding_agreement(
     def rows_of(comparison: str, left: list[str], right: list[str]) -> list[dict]:
         return agreement_rows(comparison, left, right, group_of, groups)
 
-    rows = [{"language": "all"} | r for r in _pair_rows(coding, validation, model, id_col, rows_of)]
+    rows = [{"language": "all"} | r for r in _pair_rows(coding, validation, model, id_col, rows_of, resolved)]
     for language in LANGUAGES if language_of else ():
         in_language = pl.col(id_col).replace_strict(language_of, default=None, return_dtype=pl.String) == language
         part = coding.filter(in_language)
         if part.height:
             rows += [
                 {"language": language} | r
-                for r in _pair_rows(part, validation.filter(in_language), model, id_col, rows_of)
+                for r in _pair_rows(part, validation.filter(in_language), model, id_col, rows_of, resolved)
             ]
     return pl.DataFrame(rows, schema=AGREEMENT_SCHEMA)
 
@@ -243,6 +267,15 @@ class CodedTable:
             coding = coding.filter(pl.col("entity") == self.entity).drop("entity")
         return coding
 
+    def read_adjudication(self, manual_dir: Path) -> pl.DataFrame | None:
+        """The adjudicator's resolutions for this table's items (<coding_id>, coder, code), or None."""
+        resolved = read_adjudication(
+            manual_dir / self.coding_file, self.scheme.codes, self.coding_id, entities=self.entities
+        )
+        if resolved is not None and self.entities:
+            resolved = resolved.filter(pl.col("entity") == self.entity).drop("entity")
+        return resolved
+
     def model_codes(self, con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         """<coding_id>, code: the latest code the table holds for each item."""
         return con.sql(f"""
@@ -265,9 +298,15 @@ def current_texts(con: duckdb.DuckDBPyConnection, entity: str, ids: list[str]) -
     return (current_note_texts if entity == "note" else current_comment_texts)(con, ids)
 
 
-def table_agreement(con: duckdb.DuckDBPyConnection, coded: CodedTable, coding: pl.DataFrame, validation_share: float):
-    """:func:`coding_agreement` of one label table against its coding, per language of the items' texts,
-    with the table and scheme in front."""
+def table_agreement(
+    con: duckdb.DuckDBPyConnection,
+    coded: CodedTable,
+    coding: pl.DataFrame,
+    validation_share: float,
+    resolved: pl.DataFrame | None = None,
+):
+    """:func:`coding_agreement` of one label table against its coding (and the adjudicator's resolutions),
+    per language of the items' texts, with the table and scheme in front."""
     ids = coding[coded.coding_id].unique().to_list()
     language_of = {i: script_of(t) for i, t in current_texts(con, coded.entity, ids).items()}
     taxonomy = coded.scheme is TAXONOMY
@@ -278,6 +317,7 @@ def table_agreement(con: duckdb.DuckDBPyConnection, coded: CodedTable, coding: p
         coded.coding_id,
         language_of=language_of,
         group_of=category_of if taxonomy else None,
+        resolved=resolved,
     )
     return table.select(pl.lit(coded.table).alias("label_table"), pl.lit(coded.scheme.name).alias("scheme"), pl.all())
 

@@ -16,7 +16,8 @@ import polars as pl
 import pytest
 
 from rednote_dagster.lib.apportion import largest_remainder
-from rednote_dagster.lib.coding import read_manual_coding
+from rednote_dagster.lib.coding import coding_agreement, read_adjudication, read_manual_coding
+from rednote_dagster.lib.coding import consensus as consensus_of
 from rednote_dagster.lib.coding_workflow.adjudication import adjudicated_consensus, disagreements, unresolved
 from rednote_dagster.lib.coding_workflow.coding_files import read_codes, write_codes
 from rednote_dagster.lib.coding_workflow.importing import (
@@ -44,6 +45,7 @@ from rednote_dagster.lib.coding_workflow.workbook import (
     write_workbook,
 )
 from rednote_dagster.lib.labelling.schemes import SENTIMENT
+from rednote_dagster.lib.taxonomy import TOPIC_CODES
 
 TAXONOMY, EMOTION = TARGETS["taxonomy"], TARGETS["emotion"]
 
@@ -407,6 +409,17 @@ def test_the_disagreement_sheet_resolves_into_the_consensus(tmp_path):
     ]
     # the coding file itself is untouched: κ between the coders is measured on what they coded
     assert read_manual_coding(tmp_path / "taxonomy_coding.csv").height == 7
+    # and the resolution is what analysis/coding_agreement and the supervised backend read as consensus
+    manual = read_manual_coding(tmp_path / "taxonomy_coding.csv")
+    resolved = read_adjudication(tmp_path / "taxonomy_coding.csv", TOPIC_CODES, "note_id")
+    assert consensus_of(manual, "note_id", resolved).rows() == [("a1", "1a"), ("a2", "2c"), ("a4", "4")]
+    assert consensus_of(manual, "note_id").rows() == [("a1", "1a"), ("a4", "4")]
+    model = pl.DataFrame({"note_id": ["a1", "a2", "a3", "a4"], "code": ["1a", "2c", "6", "4"]})
+    table = coding_agreement(manual, model, 1.0, "note_id", group_of=None, resolved=resolved)
+    headline = table.filter((pl.col("comparison") == "model_vs_consensus") & (pl.col("language") == "all"))
+    assert headline.select("n", "kappa").rows() == [(3, 1.0)]  # a2 counts, as the adjudicator resolved it
+    inter = table.filter(pl.col("comparison") == "coder_a_vs_coder_b")
+    assert inter["n"].to_list() == [3]  # the coders' own codes: a1, a2, a3
 
 
 def test_the_command_line_import_reports_and_refuses_a_bad_file(data_root, tmp_path, capsys):

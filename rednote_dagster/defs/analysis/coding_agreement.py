@@ -85,7 +85,15 @@ def coding_agreement(
             elif not table_exists(con, coded.table):
                 not_measured[coded.table] = f"{coded.table} is not materialized"
             else:
-                frames.append(table_agreement(con, coded, coded.read_coding(manual), scheme_coding.validation_share))
+                frames.append(
+                    table_agreement(
+                        con,
+                        coded,
+                        coded.read_coding(manual),
+                        scheme_coding.validation_share,
+                        coded.read_adjudication(manual),
+                    )
+                )
     table = pl.concat(frames) if frames else pl.DataFrame(schema=TABLE_AGREEMENT_SCHEMA)
     with duckdb.get_connection() as con:
         replace_partitions(con, [PartitionWrite("analysis.coding_agreement", table.to_arrow(), {})])

@@ -1,10 +1,11 @@
 """Adjudication: the items the coders disagree on, and the consensus once they are resolved.
 
-``lib/coding.consensus`` keeps an item only where its coders agree ("the paper resolved them by discussion,
-which a file cannot record"). The disagreement sheet records that discussion: one row per item the coders
-disagree on, with every coder's code, and a resolution column; its import is
-``manual/<scheme>_adjudication.csv`` (one row per resolved item, ``coder`` being the adjudicator), and
-:func:`adjudicated_consensus` is the coders' agreement plus those resolutions.
+The paper resolved the coders' disagreements by discussion. The disagreement sheet records that
+discussion: one row per item the coders disagree on, with every coder's code, and a resolution column;
+its import is
+``manual/<scheme>_adjudication.csv`` (one row per resolved item, ``coder`` being the adjudicator). The
+consensus (``lib/coding.consensus``, :func:`adjudicated_consensus` here) is the coders' agreement plus those
+resolutions: what the supervised backends train on and ``analysis/coding_agreement`` measures against.
 """
 
 from __future__ import annotations
@@ -33,17 +34,15 @@ def unresolved(coding: pl.DataFrame, adjudication: pl.DataFrame) -> pl.DataFrame
 
 
 def adjudicated_consensus(coding: pl.DataFrame, adjudication: pl.DataFrame) -> pl.DataFrame:
-    """entity, item_id, code, how (agreed | adjudicated): ``lib/coding.consensus`` of the coders, plus the
-    resolution of each item they disagree on that has one. An unresolved disagreement is left out, as before."""
+    """entity, item_id, code, how (agreed | adjudicated): ``lib/coding.consensus`` of the coders with the
+    resolutions of the items they disagree on, as ``analysis/coding_agreement`` and the supervised backends
+    take it. An unresolved disagreement is left out, as before."""
     entity_of = coding.select(KEY).unique()
-    agreed = (
-        consensus(coding.select("item_id", "coder", "code"), id_col="item_id")
-        .join(entity_of, on="item_id")
-        .select(*KEY, "code", pl.lit(AGREED).alias("how"))
+    agreed = consensus(coding.select("item_id", "coder", "code"), id_col="item_id").select("item_id")
+    both = consensus(coding.select("item_id", "coder", "code"), "item_id", adjudication.select("item_id", "code"))
+    how = (
+        pl.when(pl.col("item_id").is_in(agreed["item_id"].implode()))
+        .then(pl.lit(AGREED))
+        .otherwise(pl.lit(ADJUDICATED))
     )
-    resolved = (
-        adjudication.join(disagreements(coding).select(KEY), on=KEY)
-        .unique(KEY, keep="last", maintain_order=True)
-        .select(*KEY, "code", pl.lit(ADJUDICATED).alias("how"))
-    )
-    return pl.concat([agreed, resolved]).sort(KEY)
+    return both.join(entity_of, on="item_id").select(*KEY, "code", how.alias("how")).sort(KEY)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rednote_dagster.lib.coding import consensus, read_manual_coding, split
+from rednote_dagster.lib.coding import consensus, read_adjudication, read_manual_coding, split
 from rednote_dagster.lib.labelling.base import LabelBackend
 from rednote_dagster.lib.labelling.embeddings import Embedder, SupervisedOnEmbeddings, ZeroShotOnEmbeddings
 from rednote_dagster.lib.labelling.scheme import LabelScheme
@@ -58,7 +58,7 @@ def build_scheme_backend(
     if kind == "zero-shot":
         return SchemeBackend(kind, ZeroShotOnEmbeddings(scheme, model), model)
     training, _ = split(read_manual_coding(manual_coding, scheme.codes, id_column), validation_share, id_column)
-    codes = consensus(training, id_column)
+    codes = consensus(training, id_column, read_adjudication(manual_coding, scheme.codes, id_column))
     text_of = texts_of(codes[id_column].to_list())
     pairs = [(text_of[i], c) for i, c in codes.iter_rows() if i in text_of and text_of[i].strip()]
     info(
