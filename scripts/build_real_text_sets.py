@@ -158,7 +158,7 @@ def emit(name, splits, labels_meta, sampler=stratified):
     labels_meta["sampling"] = (
         f"{'simple random' if sampler is random_sample else 'proportional stratified by label'}"
         f" sample, seed {SEED}, caps train<={CAP_TRAIN} test<={CAP_TEST} data<={CAP_DATA};"
-        " rows kept in source order; built by /work/real_text/build_sets.py"
+        " rows kept in source order; built by scripts/build_real_text_sets.py"
     )
     with open(os.path.join(d, "labels.json"), "w", encoding="utf-8") as f:
         json.dump(labels_meta, f, ensure_ascii=False, indent=2)
