@@ -24,7 +24,7 @@ Targets (2 cores, offline backends): paper scale end to end ≤ 10 min and ≤ 4
 at paper scale, ≤ 3 min at 10×.
 
 Run: .venv/bin/python benchmarks/pipeline.py --scale small|paper|paper10 [--no-models]
-         [--embedding-model static]   (any REDNOTE_EMBEDDING_MODEL value; default the bundled MiniLM)
+         [--embedding-model static]   (any REDNOTE_EMBEDDING_MODEL value; default USE multilingual)
 """
 
 from __future__ import annotations

