@@ -87,6 +87,20 @@ def test_supervised_features_are_chosen_by_cross_validated_kappa(tiny_embedder):
     assert choose_features(texts[:21], random_vectors[:21], codes[:21]) == ("char-ngrams+embeddings", {})
 
 
+def test_a_classifier_on_character_ngrams_does_not_embed_what_it_labels(tiny_embedder):
+    """Embedding is most of a labelling run's time; n-grams alone never read the vectors."""
+    train = [(t, code) for code in POOLS for t in texts_for(code, 15, 7)]
+    texts, codes = [t for t, _ in train], [c for _, c in train]
+    held_out = [Document(t + " 新的") for code in POOLS for t in texts_for(code, 5, 8)]
+    ngrams = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts, codes, features="char-ngrams")
+    before = tiny_embedder.encoded
+    assert all(p.code in POOLS for p in ngrams.predict(held_out))
+    assert tiny_embedder.encoded == before
+    both = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts, codes, features="char-ngrams+embeddings")
+    both.predict(held_out)
+    assert tiny_embedder.encoded == before + len(held_out)
+
+
 def test_one_training_set_is_fitted_once_per_process(tiny_embedder, monkeypatch):
     from rednote_dagster.lib.labelling import embeddings
 

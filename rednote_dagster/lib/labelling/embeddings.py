@@ -288,7 +288,14 @@ class SupervisedOnEmbeddings(LabelBackend):
 
     def _predict(self, documents: list[Document]) -> list[Prediction]:
         texts = [d.text for d in documents]
-        raw = self.classifier.predict_proba(texts, self.embedder.encode(texts))
+        # A classifier on character n-grams alone never reads the vectors: the texts are not embedded,
+        # which is most of a labelling run's time when the coding chose n-grams.
+        vectors = (
+            self.embedder.encode(texts)
+            if "embeddings" in self.features
+            else np.zeros((len(texts), 0), dtype=np.float32)
+        )
+        raw = self.classifier.predict_proba(texts, vectors)
         probs = np.column_stack([raw[:, j] if j is not None else np.zeros(len(documents)) for j in self._columns])
         return _probabilities_to_predictions(self.scheme, probs)
 
