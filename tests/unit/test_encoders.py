@@ -211,9 +211,11 @@ def test_minilm_is_selectable_by_its_short_name():
     assert Embedder(MINILM).model_id == BUNDLED_MINILM
 
 
-def test_the_default_encoder_is_the_packaged_multilingual_use():
+def test_the_default_encoder_is_the_packaged_multilingual_use(monkeypatch):
     """REDNOTE_EMBEDDING_MODEL unset (""): USE multilingual, recorded with the package that ships it."""
     from rednote_dagster.defs.resources import EmbeddingModel
+
+    monkeypatch.delenv("REDNOTE_EMBEDDING_MODEL", raising=False)
 
     default = Embedder()
     assert default.model_id == ENCODERS["use-multilingual"].model_id
