@@ -12,9 +12,12 @@ What runs is the project's own code (``rednote_dagster.lib.labelling``):
 
 * ``lexicon`` — :class:`LexiconSentiment` (VADER + SnowNLP, five levels), sentiment only;
 * ``supervised`` — :class:`SupervisedOnEmbeddings` trained on the set's train rows (≤ ``--train-size``,
-  stratified), over the project's embeddings (``--embedding-model``: "" = the bundled MiniLM,
-  ``static`` = the distilled static model, or any REDNOTE_EMBEDDING_MODEL value);
-* ``zeroshot`` — :class:`ZeroShotOnEmbeddings` over the scheme's label descriptions;
+  stratified), over the project's embeddings (``--embedding-model``: "" = the default, USE multilingual;
+  ``minilm``, ``static`` or any REDNOTE_EMBEDDING_MODEL value);
+* ``zeroshot`` — :class:`ZeroShotOnEmbeddings` over the scheme's label descriptions. It refuses texts
+  in a language its encoder was not validated for; refused rows are counted (``refused``) and left out
+  of its scores, and a backend that leaves fewer than :data:`MIN_SCORED` rows is listed as not evaluated, with
+  its reason;
 * ``llm`` — :class:`ChatCompletionsBackend` from the LLM endpoint settings (REDNOTE_LLM_*), only with
   ``--llm``; the sentiment scheme has no prompt, so not for sentiment.
 
@@ -22,7 +25,8 @@ Comparison. Sentiment is compared on three classes: the project's five levels co
 their value (−2, −1 → negative; 0 → neutral; 1, 2 → positive; the project has no coarser mapping of its
 own). Emotion and stance are compared on the scheme's codes. Only labels both sides have count (as the
 set's mapping says); a prediction outside the set's mapped label set counts as wrong. Macro-F1 averages
-over the gold labels of the test rows; κ is Cohen's κ over all labels.
+over the gold labels of the test rows; κ is Cohen's κ over all labels. A row a backend refuses to label
+(no code, with a reason) is not scored; its share is the ``refused`` column.
 
 Baselines on the same test rows: majority class of the train half (every scheme); plain SnowNLP
 (``SnowNLP(text).sentiments`` < 0.4 negative, > 0.6 positive, else neutral; on a set without neutral,
@@ -59,6 +63,7 @@ BACKEND_ALIASES = {"zero-shot": "zeroshot", "zero_shot": "zeroshot"}
 COARSE = ("negative", "neutral", "positive")
 COARSE_CODE = {"negative": "-1", "neutral": "0", "positive": "1"}  # training codes of the sentiment scheme
 NO_LABEL = "(no label)"  # a prediction the backend could not give (Prediction.code None)
+MIN_SCORED = 30  # a backend that refuses all but fewer than this many test rows of a set is not evaluated
 SNOWNLP_CUTS = (0.4, 0.6)
 VADER_CUT = 0.05
 
@@ -68,7 +73,8 @@ HEADER = (
     "outside the set's mapped label set counts as wrong. Macro-F1 over the gold labels of the test rows, "
     "κ = Cohen's κ. Baselines on the same rows: majority class of the train half; plain SnowNLP (<0.4 neg, "
     ">0.6 pos, else neutral; ≥0.5 pos on sets without neutral); plain VADER (compound ≥0.05 pos, ≤−0.05 neg, "
-    "else neutral, wrong on sets without neutral). texts/s: predict() on the test texts, embeddings afresh."
+    "else neutral, wrong on sets without neutral). Rows a backend refuses (no code, with a reason) are not scored; "
+    "their share is 'refused'. texts/s: predict() on the test texts, embeddings afresh."
 )
 
 
@@ -355,12 +361,25 @@ def run_backend(backends: Backends, backend: str, scheme_name: str, train, test)
     started = time.perf_counter()
     predictions = model.predict(documents)
     seconds = time.perf_counter() - started
-    predicted = [our_label(scheme_name, p.code) for p in predictions]
-    gold = [label for _, label in test]
+    # A refusal (no code, a reason: e.g. zero-shot on a language its encoder was not validated for) is the
+    # backend saying it cannot label the text, which the pipeline records as such; it is counted, not scored.
+    refusals = Counter(p.reason for p in predictions if p.code is None and p.reason)
+    scored = [(label, p) for (_, label), p in zip(test, predictions) if not (p.code is None and p.reason)]
+    if refusals and len(scored) < MIN_SCORED:
+        reason, _ = refusals.most_common(1)[0]
+        raise NotAvailable(
+            f"refuses {len(test) - len(scored)} of {len(test)} test rows, leaving too few to score "
+            f"(< {MIN_SCORED}): {reason}"
+        )
+    predicted = [our_label(scheme_name, p.code) for _, p in scored]
+    gold = [label for label, _ in scored]
     gold_set = set(gold)
     return (
         metrics(gold, predicted)
         | {
+            "n_scored": len(scored),
+            "refused": 1 - len(scored) / len(test),
+            "refusal_reasons": dict(refusals.most_common()),
             "texts_per_s": len(test) / seconds if seconds > 0 else None,
             "outside": sum(p not in gold_set for p in predicted) / len(predicted),
             "predicted": dict(Counter(predicted).most_common()),
@@ -490,6 +509,7 @@ TABLE_COLUMNS = (
     "κ",
     "texts/s",
     "outside",
+    "refused",
     "majority a/F1/κ",
     "SnowNLP a/F1/κ",
     "VADER a/F1/κ",
@@ -501,7 +521,7 @@ def table_cells(rows: list[dict]) -> list[list[str]]:
     for r in rows:
         b = r.get("baselines", {})
         if r.get("error"):
-            metrics_cells = ["ERROR", "", "", "", ""]
+            metrics_cells = ["ERROR", "", "", "", "", ""]
         elif "accuracy" in r:
             metrics_cells = [
                 _num(r["accuracy"]),
@@ -509,9 +529,10 @@ def table_cells(rows: list[dict]) -> list[list[str]]:
                 _num(r["kappa"]),
                 _num(r["texts_per_s"], 0),
                 f"{100 * r['outside']:.0f}%",
+                f"{100 * r.get('refused', 0):.0f}%",
             ]
         else:
-            metrics_cells = ["—"] * 5
+            metrics_cells = ["—"] * 6
         cells.append(
             [r["set"], r["scheme"], r["backend"], r["language"], str(r["n"]), *metrics_cells]
             + [_triple(b.get(k)) for k in ("majority", "snownlp", "vader")]
@@ -620,7 +641,9 @@ def main(argv: list[str] | None = None, out=None) -> int:
             print(f"  {s['set']} · {s['scheme']} · {s['backend']}: {s['reason']}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - started
-    embedding = args.embedding_model or "bundled MiniLM (all-MiniLM-L6-v2)"
+    from rednote_dagster.lib.labelling.embeddings import DEFAULT_EMBEDDING_MODEL
+
+    embedding = args.embedding_model or f"{DEFAULT_EMBEDDING_MODEL} (the default)"
     config = {
         "sets_dir": str(args.sets_dir),
         "sets": [s.name for s in sets],

@@ -364,6 +364,7 @@ SMP_SENT = {
     "neutral": "neutral",
     "surprise": None,
 }
+POLAR = {"negative", "positive"}
 SMP_EMO = {"angry": "anger", "happy": "joy", "neutral": "neutral", "sad": None, "fear": None, "surprise": None}
 
 
@@ -410,6 +411,28 @@ def build_smp():
         },
         dict(common, source="SMP2020-EWECT COVID-19 (疫情) Weibo set"),
     )
+    # Binary polarity views of the same human labels (no public human-labelled binary Weibo set was found;
+    # weibo_senti_100k is labelled by its emoticons): 积极 → positive, 愤怒/悲伤/恐惧 → negative; neutral and
+    # surprise, which carry no polarity, are left out.
+    for part, train_path, test_path in (
+        ("usual", "data/raw/usual_eval_labeled.txt", "data/raw/usual_test_labeled.txt"),
+        ("virus", "data/raw/virus_train.txt", "data/raw/virus_test_labeled.txt"),
+    ):
+        emit(
+            f"smp2020_ewect_{part}_polarity",
+            {
+                split: [(text, SMP_SENT[label]) for text, label in smp_rows(path) if SMP_SENT[label] in POLAR]
+                for split, path in (("train", train_path), ("test", test_path))
+            },
+            {
+                "language": "zh",
+                "annotation": common["annotation"],
+                "source": f"SMP2020-EWECT {part} Weibo set, binary polarity view: happy → positive; "
+                "angry, sad, fear → negative; neutral and surprise rows left out",
+                "labels": sorted(POLAR),
+                "sentiment": {label: label for label in sorted(POLAR)},
+            },
+        )
 
 
 # ---------------------------------------------------------------- NLPCC 2014 emotion

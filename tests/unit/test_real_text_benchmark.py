@@ -187,3 +187,36 @@ def test_stratified_sample_is_proportional_and_seeded(real_text):
     assert picked == sorted(picked) == real_text.stratified_sample(labels, 50)
     counts = {k: sum(labels[i] == k for i in picked) for k in "abc"}
     assert counts == {"a": 30, "b": 15, "c": 5}
+
+
+def test_refused_rows_are_counted_not_scored(real_text):
+    """A backend that refuses a text (no code, a reason: zero-shot on a language its encoder was not
+    validated for) is scored on the rows it labels; one that refuses every row is not evaluated."""
+    from rednote_dagster.lib.labelling.base import Prediction
+
+    class Refusing:
+        def __init__(self, everything):
+            self.everything = everything
+
+        def predict(self, documents):
+            return [
+                Prediction(code=None, reason="not validated for 'zh'")
+                if self.everything or "好" in d.text
+                else Prediction(code="joy")
+                for d in documents
+            ]
+
+    class Fake:
+        def __init__(self, everything):
+            self.everything = everything
+
+        def build(self, backend, scheme_name, train):
+            return Refusing(self.everything), {}
+
+    test = [("好看", "joy"), ("好吃", "anger")] * 10 + [("great", "joy"), ("nice", "joy"), ("bad", "anger")] * 10
+    row = real_text.run_backend(Fake(False), "zeroshot", "emotion", [], test)
+    assert row["n_scored"] == 30 and row["refused"] == pytest.approx(0.4)
+    assert row["refusal_reasons"] == {"not validated for 'zh'": 20}
+    assert row["accuracy"] == pytest.approx(2 / 3)  # joy, joy right; anger called joy
+    with pytest.raises(real_text.NotAvailable, match="refuses 50 of 50 test rows, leaving too few to score"):
+        real_text.run_backend(Fake(True), "zeroshot", "emotion", [], test)
