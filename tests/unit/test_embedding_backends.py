@@ -7,6 +7,7 @@ import pytest
 from rednote_dagster.lib.labelling.cache import input_hash, label_documents
 from rednote_dagster.lib.labelling.embeddings import (
     BUNDLED_MINILM,
+    FEATURE_CHOICE_TOLERANCE,
     MINILM,
     Embedder,
     SupervisedOnEmbeddings,
@@ -78,7 +79,7 @@ def test_supervised_features_are_chosen_by_cross_validated_kappa(tiny_embedder):
 
     backend = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts, codes)
     assert backend.features in ("char-ngrams", "char-ngrams+embeddings")
-    assert backend.cv_kappa[backend.features] == max(backend.cv_kappa.values())
+    assert backend.cv_kappa[backend.features] >= max(backend.cv_kappa.values()) - FEATURE_CHOICE_TOLERANCE
     assert backend.features in backend.model_id
     assert backend.describe()["features"] == backend.features
     fixed = SupervisedOnEmbeddings(TAXONOMY, tiny_embedder, texts, codes, features="embeddings")
@@ -186,3 +187,18 @@ def test_label_descriptions_favour_no_language():
     for scheme in (SENTIMENT, TAXONOMY, EMOTION, STANCE):
         for label in scheme.labels:
             assert not re.search(r"[\u3400-\u9fff]", f"{label.name} {label.description}"), (scheme.name, label.code)
+
+
+def test_a_cross_validated_kappa_within_the_tolerance_takes_the_cheaper_features(monkeypatch):
+    """Both kinds of feature may beat n-grams alone by less than the noise of the coding; then the n-grams
+    win, which spares embedding every text the backend labels. A clear gain keeps the dearer set."""
+    import sklearn.metrics
+
+    texts = [f"文本 {i}" for i in range(20)]
+    codes = ["a", "b"] * 10
+    vectors = np.zeros((20, 2), np.float32)
+    for margin, expected in ((FEATURE_CHOICE_TOLERANCE / 2, "char-ngrams"), (0.05, "char-ngrams+embeddings")):
+        scores = iter([0.80, 0.90, 0.90 + margin])  # embeddings, char-ngrams, both: FEATURE_SETS order
+        monkeypatch.setattr(sklearn.metrics, "cohen_kappa_score", lambda *a, scores=scores, **k: next(scores))
+        features, kappas = choose_features(texts, vectors, codes)
+        assert features == expected, kappas
