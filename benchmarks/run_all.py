@@ -13,8 +13,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RUNS = [
     ["ingest.py", "--scale", "paper"],
-    ["pipeline.py", "--scale", "paper", "--embedding-model", "static"],  # the ≤ 10 min / ≤ 4 GiB configuration
-    ["pipeline.py", "--scale", "paper"],  # the default embeddings (USE multilingual), for the speed / κ trade-off
+    ["pipeline.py", "--scale", "paper", "--embedding-model", "static"],  # the static model: faster, lower κ
+    ["pipeline.py", "--scale", "paper"],  # the default embeddings (USE multilingual): the ≤ 10 min / ≤ 3 GiB target
     ["pipeline.py", "--scale", "paper", "--no-models"],
     ["pipeline.py", "--scale", "paper10", "--no-models"],
     ["sentiment_throughput.py"],
