@@ -37,9 +37,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from common import BENCH_DIR, corpus  # common puts the repo root on sys.path
-
-from rednote_dagster.lib.labelling.embeddings import DEFAULT_EMBEDDING_MODEL
+from common import BENCH_DIR, corpus
 
 DBT_STEPS = ("rednote_dbt_models", "rednote_dbt_analysis_models")
 LABEL_TABLES = ("note_sentiment", "comment_sentiment", "note_topics", "comment_emotion", "comment_stance")
@@ -201,6 +199,7 @@ def main() -> None:
 
     from rednote_dagster.definitions import defs as load_defs
     from rednote_dagster.defs.transform.dbt import rednote_dbt_models
+    from rednote_dagster.lib.labelling.embeddings import DEFAULT_EMBEDDING_MODEL
     from rednote_dagster.lib.settings import DataPaths
 
     paths = DataPaths.from_env()

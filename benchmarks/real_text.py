@@ -363,8 +363,9 @@ def run_backend(backends: Backends, backend: str, scheme_name: str, train, test)
     seconds = time.perf_counter() - started
     # A refusal (no code, a reason: e.g. zero-shot on a language its encoder was not validated for) is the
     # backend saying it cannot label the text, which the pipeline records as such; it is counted, not scored.
-    refusals = Counter(p.reason for p in predictions if p.code is None and p.reason)
-    scored = [(label, p) for (_, label), p in zip(test, predictions) if not (p.code is None and p.reason)]
+    refused = [p.code is None and bool(p.reason) for p in predictions]
+    refusals = Counter(p.reason for p, r in zip(predictions, refused) if r)
+    scored = [(label, p) for (_, label), p, r in zip(test, predictions, refused) if not r]
     if refusals and len(scored) < MIN_SCORED:
         reason, _ = refusals.most_common(1)[0]
         raise NotAvailable(
