@@ -144,6 +144,34 @@ def test_recrawl_supersedes_and_current_view_takes_june(ran):
     )
 
 
+def occurrences(needles: set[str], haystack: str) -> dict[str, list[int]]:
+    """Where each needle occurs in the haystack: {needle: [start, ...]} for those that occur. One pass
+    over the haystack's windows of the shortest needle's length against a set of the needles' prefixes;
+    testing each of ~19,000 texts with `in` against the ~7 MB package took 40 s, this takes a few."""
+    needles = {n for n in needles if n}
+    if not needles:
+        return {}
+    k = min(map(len, needles))
+    by_prefix: dict[str, list[str]] = {}
+    for n in needles:
+        by_prefix.setdefault(n[:k], []).append(n)
+    found: dict[str, list[int]] = {}
+    for i in range(len(haystack) - k + 1):
+        for n in by_prefix.get(haystack[i : i + k], ()):
+            if haystack.startswith(n, i):
+                found.setdefault(n, []).append(i)
+    return found
+
+
+def latin_word_at(text: str, start: int, length: int) -> bool:
+    """Whether text[start:start+length] stands as a whole word among Latin letters (not inside a longer
+    one, as a short Latin nickname can be inside a country name in plotly.js)."""
+    end = start + length
+    return not (start > 0 and text[start - 1].isascii() and text[start - 1].isalpha()) and not (
+        end < len(text) and text[end].isascii() and text[end].isalpha()
+    )
+
+
 def input_people(ran) -> tuple[set[str], set[str]]:
     """Raw user ids and unmasked nicknames of every crawl file in the inbox."""
     ids, nicknames = set(), set()
@@ -225,11 +253,11 @@ def test_share_package_holds_no_id_text_or_nickname_of_the_input(ran, monkeypatc
     # Latin nicknames as whole words: the report inlines plotly.js, whose country list has "Christmas Island"
     leaked = [
         n
-        for n in nicknames
-        if (re.search(rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])", dump) if n.isascii() else n in dump)
+        for n, starts in occurrences(nicknames, dump).items()
+        if not n.isascii() or any(latin_word_at(dump, i, len(n)) for i in starts)
     ]
     assert not leaked, f"nicknames in the package: {leaked[:5]}"
-    assert not [t for t in texts if t in dump], "note or comment texts in the package"
+    assert not occurrences(texts, dump), "note or comment texts in the package"
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     frame = manifest["tables"]["analysis.sampling_frame"]
     assert "note_id" in frame["pseudonymise"] and {"title", "description"} <= set(frame["drop"])
