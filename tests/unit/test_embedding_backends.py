@@ -88,6 +88,33 @@ def test_supervised_features_are_chosen_by_cross_validated_kappa(tiny_embedder):
     assert choose_features(texts[:21], random_vectors[:21], codes[:21]) == ("char-ngrams+embeddings", {})
 
 
+def test_cross_validation_in_worker_processes_matches_sklearn_in_this_one():
+    """The fold fits run in worker processes and their held-out predictions are put back in place: each
+    candidate's κ equals scikit-learn's own cross_val_predict on the same folds, with one worker or two."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import cohen_kappa_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(11)
+    codes = [code for code in POOLS for _ in range(40)]
+    texts = [t for code in POOLS for t in texts_for(code, 40, 12)]
+    # vectors that carry the code only partly, so the folds' predictions differ and misplacing one shows
+    centres = {code: rng.normal(size=16) for code in POOLS}
+    vectors = np.stack([centres[c] * 0.4 + rng.normal(size=16) for c in codes]).astype(np.float32)
+    with threadpool_limits(limits=1):
+        expected = cross_val_predict(
+            LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced", random_state=0),
+            vectors,
+            codes,
+            cv=StratifiedKFold(n_splits=5, shuffle=True, random_state=0),
+        )
+    kappa = round(float(cohen_kappa_score(codes, expected)), 4)
+    assert 0.1 < kappa < 0.9
+    one, two = choose_features(texts, vectors, codes, jobs=1), choose_features(texts, vectors, codes, jobs=2)
+    assert one == two and one[1]["embeddings"] == kappa
+
+
 def test_a_classifier_on_character_ngrams_does_not_embed_what_it_labels(tiny_embedder):
     """Embedding is most of a labelling run's time; n-grams alone never read the vectors."""
     train = [(t, code) for code in POOLS for t in texts_for(code, 15, 7)]

@@ -23,7 +23,7 @@ import numpy as np
 
 from rednote_dagster.lib.labelling.base import LabelBackend, Prediction
 from rednote_dagster.lib.labelling.cache import input_hash
-from rednote_dagster.lib.labelling.encoders import ENCODERS, RECOMMENDED_MULTILINGUAL, load_encoder
+from rednote_dagster.lib.labelling.encoders import ENCODERS, RECOMMENDED_MULTILINGUAL, default_threads, load_encoder
 from rednote_dagster.lib.labelling.scheme import Document, LabelScheme
 from rednote_dagster.lib.labelling.static_embeddings import (
     STATIC_PREFIX,
@@ -200,7 +200,12 @@ class _TextClassifier:
         return grams if self.features == "char-ngrams" else hstack([grams, csr_matrix(vectors)]).tocsr()
 
     def fit(self, texts: Sequence[str], vectors: np.ndarray, codes: Sequence[str]) -> "_TextClassifier":
-        self.model.fit(self._matrix(texts, vectors, fit=True), list(codes))
+        from threadpoolctl import threadpool_limits
+
+        # On one thread: with two, the solver's small steps cost more in hand-offs than they gain
+        # (2 cores, 300 coded items on embeddings: 2.6 s against 0.09 s; 7,660 on n-grams: 9.0 s against 6.5 s).
+        with threadpool_limits(limits=1):
+            self.model.fit(self._matrix(texts, vectors, fit=True), list(codes))
         return self
 
     def predict_proba(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
@@ -210,12 +215,26 @@ class _TextClassifier:
         return self.model.predict(self._matrix(texts, vectors, fit=False))
 
 
+def _held_out_prediction(
+    features: str, texts: np.ndarray, vectors: np.ndarray, codes: np.ndarray, fit_rows, held_rows, C: float, seed: int
+) -> np.ndarray:
+    model = _TextClassifier(features, C=C, seed=seed).fit(texts[fit_rows], vectors[fit_rows], codes[fit_rows])
+    return model.predict(texts[held_rows], vectors[held_rows])
+
+
 def choose_features(
-    texts: Sequence[str], vectors: np.ndarray, codes: Sequence[str], *, C: float = 4.0, seed: int = 0
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    codes: Sequence[str],
+    *,
+    C: float = 4.0,
+    seed: int = 0,
+    jobs: int | None = None,
 ) -> tuple[str, dict[str, float]]:
     """The cheapest feature set whose cross-validated Cohen's κ on the training items (stratified folds)
     is within :data:`FEATURE_CHOICE_TOLERANCE` of the best, and every candidate's κ. With fewer than two
-    items in some class nothing can be cross-validated: both kinds of feature together, and no κ."""
+    items in some class nothing can be cross-validated: both kinds of feature together, and no κ.
+    ``jobs``: worker processes for the fits (default: the cores this process may run on)."""
     from collections import Counter
 
     from sklearn.metrics import cohen_kappa_score
@@ -224,14 +243,24 @@ def choose_features(
     folds = min(CV_FOLDS, min(Counter(codes).values()))
     if folds < 2:
         return "char-ngrams+embeddings", {}
+    from joblib import Parallel, delayed
+
     texts, codes = np.asarray(list(texts), dtype=object), np.asarray(list(codes), dtype=object)
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(texts, codes))
+    fits = [(features, fit_rows, held_rows) for features in FEATURE_SETS for fit_rows, held_rows in splits]
+    # The fits are independent: one worker process per core. Measured on the paper-scale sentiment
+    # coding (7,660 items, 2 cores): 84 s in this process, 47 s in two workers, the same κ to the
+    # fourth decimal (each fit runs on one thread either way, _TextClassifier.fit).
+    held_predictions = Parallel(n_jobs=min(jobs or default_threads(), len(fits)), prefer="processes")(
+        delayed(_held_out_prediction)(features, texts, vectors, codes, fit_rows, held_rows, C, seed)
+        for features, fit_rows, held_rows in fits
+    )
     kappas = {}
     for features in FEATURE_SETS:
         predicted = np.empty(len(codes), dtype=object)
-        for fit_rows, held_rows in splits:
-            model = _TextClassifier(features, C=C, seed=seed).fit(texts[fit_rows], vectors[fit_rows], codes[fit_rows])
-            predicted[held_rows] = model.predict(texts[held_rows], vectors[held_rows])
+        for (fitted_features, _, held_rows), held in zip(fits, held_predictions):
+            if fitted_features == features:
+                predicted[held_rows] = held
         kappas[features] = round(float(cohen_kappa_score(codes, predicted)), 4)
     best = max(kappas.values())
     return next(f for f in FEATURES_BY_COST if kappas[f] >= best - FEATURE_CHOICE_TOLERANCE), kappas
