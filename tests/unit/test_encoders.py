@@ -55,6 +55,23 @@ def test_a_text_gets_the_same_vector_whatever_its_batch(encoder):
     np.testing.assert_allclose(alone, together, atol=1e-4)
 
 
+def test_a_large_call_is_shared_out_to_one_worker_process_per_core_in_order():
+    """USE runs one process per core on one thread each; a call of PROCESSES_FROM_TEXTS texts or more
+    goes to the workers, and every row is the vector the text gets on its own in this process."""
+    from rednote_dagster.lib.labelling.encoders import PROCESSES_FROM_TEXTS
+
+    texts = [f"{TEXTS[i % len(TEXTS)]} {i}" for i in range(PROCESSES_FROM_TEXTS + 3)]
+    encoder = load_encoder(RECOMMENDED_MULTILINGUAL, threads=2)
+    assert encoder.processes == 2
+    shared = encoder.encode(texts)
+    assert encoder._workers is not None, "the call went to the worker processes"
+    alone = load_encoder(RECOMMENDED_MULTILINGUAL, threads=1).encode([texts[0], texts[-1], texts[300]])
+    np.testing.assert_allclose(shared[[0, -1, 300]], alone, atol=1e-5)
+    encoder.close()
+    assert encoder._workers is None
+    assert load_encoder(RECOMMENDED_MULTILINGUAL, threads=2).encode(texts[:5]).shape == (5, 512)  # in this process
+
+
 def test_the_embedder_call_works_as_with_sentence_transformers(encoder):
     """Embedder calls model.encode with sentence-transformers' keywords (embeddings.py)."""
     vectors = encoder.encode(

@@ -147,6 +147,8 @@ class Embedder:
             self.encoded += len(chunk)
             self.known.update({h: v for (h, _), v in zip(chunk, vectors)})
             self.fresh.update(h for h, _ in chunk)
+        if hasattr(self.model, "close"):
+            self.model.close()  # a packaged encoder's worker processes hold a model each: not past this call
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
         return np.stack([self.known[h] for h in hashes])

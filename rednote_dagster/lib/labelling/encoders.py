@@ -42,6 +42,9 @@ class EncoderSpec:
     dimension: int
     licence: str  # of the package and of the model weights
     open: Callable[[int], EncodeFn]  # threads → encode function; imports the package
+    # One worker process per core, each on one thread, rather than this process on all of them: for an
+    # encoder whose matrix products are too small to gain much from threads (docs/encoders.md).
+    per_core_processes: bool = False
 
     @property
     def installed_version(self) -> str | None:
@@ -78,6 +81,7 @@ ENCODERS: dict[str, EncoderSpec] = {
             512,
             "Apache-2.0 (package) / Apache-2.0 (model)",
             _open_use,
+            per_core_processes=True,
         ),
         EncoderSpec(
             "e5-small-q4",
@@ -107,6 +111,23 @@ def default_threads() -> int:
     return os.cpu_count() or 1
 
 
+# A call with fewer texts runs in this process: starting the workers (each loads the model) costs more.
+PROCESSES_FROM_TEXTS = 512
+
+_worker_encode: EncodeFn | None = None  # in a worker process: the encoder it loaded
+
+
+def _start_worker(name: str) -> None:
+    global _worker_encode
+    _worker_encode = ENCODERS[name].open(1)
+
+
+def _encode_in_worker(texts: list[str]) -> np.ndarray:
+    if _worker_encode is None:
+        raise RuntimeError("encoder worker used before it loaded its encoder")
+    return _worker_encode(texts)
+
+
 class OfflineEncoder:
     """A packaged encoder, loaded. ``encode`` returns L2-normalised float32 rows, one per text."""
 
@@ -120,7 +141,10 @@ class OfflineEncoder:
         self.model_id = spec.model_id
         self.model_revision = f"{spec.package}=={version}"
         self.threads = threads or default_threads()
-        self._encode = spec.open(self.threads)
+        self.processes = self.threads if spec.per_core_processes else 1
+        # With worker processes every text is encoded on one thread, here too: one text, one vector.
+        self._encode = spec.open(1 if self.processes > 1 else self.threads)
+        self._workers = None  # started on the first call large enough to share out
 
     def get_embedding_dimension(self) -> int:
         return self.spec.dimension
@@ -136,11 +160,33 @@ class OfflineEncoder:
         """(len(texts), dimension) float32. The keyword arguments mirror ``SentenceTransformer.encode``;
         the vectors come back normalised and as numpy whatever they say, as the Embedder wants them."""
         texts = list(texts)
-        out = np.zeros((len(texts), self.spec.dimension), np.float32)
-        for start in range(0, len(texts), batch_size):
-            out[start : start + batch_size] = self._encode(texts[start : start + batch_size])
+        if self.processes > 1 and len(texts) >= PROCESSES_FROM_TEXTS:
+            out = self._encode_in_workers(texts)
+        else:
+            out = np.zeros((len(texts), self.spec.dimension), np.float32)
+            for start in range(0, len(texts), batch_size):
+                out[start : start + batch_size] = self._encode(texts[start : start + batch_size])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
+
+    def _encode_in_workers(self, texts: list[str]) -> np.ndarray:
+        """One contiguous share of the texts per worker, the rows back in the texts' order."""
+        if self._workers is None:
+            from joblib.externals.loky import ProcessPoolExecutor
+
+            self._workers = ProcessPoolExecutor(self.processes, initializer=_start_worker, initargs=(self.spec.name,))
+        shares = [s for s in np.array_split(np.arange(len(texts)), self.processes) if len(s)]
+        futures = [self._workers.submit(_encode_in_worker, [texts[i] for i in share]) for share in shares]
+        return np.concatenate([f.result() for f in futures]).astype(np.float32, copy=False)
+
+    def close(self) -> None:
+        """Stops the worker processes, if any were started (they also stop when this process ends)."""
+        workers, self._workers = getattr(self, "_workers", None), None
+        if workers is not None:
+            workers.shutdown(wait=False)
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def load_encoder(name: str, *, threads: int | None = None) -> OfflineEncoder:
