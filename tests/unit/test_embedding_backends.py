@@ -16,6 +16,7 @@ from rednote_dagster.lib.labelling.embeddings import (
 )
 from rednote_dagster.lib.labelling.scheme import Document
 from rednote_dagster.lib.labelling.schemes import EMOTION, TAXONOMY
+from tests.processes import pool_workers
 from tests.tiny_models import tiny_sentence_encoder
 
 POOLS = {
@@ -113,6 +114,8 @@ def test_cross_validation_in_worker_processes_matches_sklearn_in_this_one():
     assert 0.1 < kappa < 0.9
     one, two = choose_features(texts, vectors, codes, jobs=1), choose_features(texts, vectors, codes, jobs=2)
     assert one == two and one[1]["embeddings"] == kappa
+    # its pool is gone when it returns: a command ending in os._exit leaves no worker holding its output
+    assert not pool_workers()
 
 
 def test_a_classifier_on_character_ngrams_does_not_embed_what_it_labels(tiny_embedder):

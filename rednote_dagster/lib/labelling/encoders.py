@@ -174,19 +174,23 @@ class OfflineEncoder:
         if self._workers is None:
             from joblib.externals.loky import ProcessPoolExecutor
 
-            self._workers = ProcessPoolExecutor(self.processes, initializer=_start_worker, initargs=(self.spec.name,))
+            # idle workers stop by themselves too, should this process end without closing them
+            self._workers = ProcessPoolExecutor(
+                self.processes, timeout=60, initializer=_start_worker, initargs=(self.spec.name,)
+            )
         shares = [s for s in np.array_split(np.arange(len(texts)), self.processes) if len(s)]
         futures = [self._workers.submit(_encode_in_worker, [texts[i] for i in share]) for share in shares]
         return np.concatenate([f.result() for f in futures]).astype(np.float32, copy=False)
 
-    def close(self) -> None:
-        """Stops the worker processes, if any were started (they also stop when this process ends)."""
+    def close(self, wait: bool = True) -> None:
+        """Stops the worker processes, if any were started. Waiting costs nothing (they are idle) and
+        leaves none holding this process's output; idle workers also stop by themselves after 60 s."""
         workers, self._workers = getattr(self, "_workers", None), None
         if workers is not None:
-            workers.shutdown(wait=False)
+            workers.shutdown(wait=wait)
 
     def __del__(self) -> None:
-        self.close()
+        self.close(wait=False)
 
 
 def load_encoder(name: str, *, threads: int | None = None) -> OfflineEncoder:
