@@ -6,6 +6,8 @@ fits of 300 docs take about a second."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
@@ -14,7 +16,6 @@ from rednote_dagster.lib.topic_clusters import (
     TopicModelConfig,
     adjusted_rand,
     assign_topics,
-    clusterer,
     fit_topic_model,
     load_topic_model,
     mixed_tokenizer,
@@ -186,13 +187,24 @@ def test_outliers_are_reduced_into_topics():
 
 def test_clustering_a_large_corpus_starts_no_worker_processes():
     """Above 16,384 points hdbscan's default computes core distances in joblib workers that stay alive
-    after the fit (at paper scale 4 × ~200 MiB through the later steps); the fit's clusterer does not."""
-    from tests.processes import pool_workers
+    after the fit (at paper scale 4 × ~200 MiB through the later steps); the fit's clusterer does not.
+    In a fresh interpreter: in this one a pool another test left could be reused and hide new workers."""
+    import subprocess
+    import sys
 
-    points = np.random.default_rng(0).normal(size=(17_000, 5)).astype(np.float32)
-    before = len(pool_workers())
-    clusterer(TopicModelConfig(), len(points)).fit(points)
-    assert len(pool_workers()) == before
+    script = (
+        "import numpy as np\n"
+        "from rednote_dagster.lib.topic_clusters import TopicModelConfig, clusterer\n"
+        "from tests.processes import pool_workers\n"
+        "points = np.random.default_rng(0).normal(size=(17_000, 5)).astype(np.float32)\n"
+        "clusterer(TopicModelConfig(), len(points)).fit(points)\n"
+        "print(len(pool_workers()))\n"
+    )
+    repo = Path(__file__).resolve().parents[2]  # imports tests.processes
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True, cwd=repo
+    )
+    assert done.stdout.split()[-1] == "0", done.stdout + done.stderr
 
 
 def test_fit_is_deterministic(corpus, fitted):
